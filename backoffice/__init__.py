@@ -1,0 +1,1 @@
+"""Membership back-office for chains of shops."""

@@ -1,0 +1,140 @@
+"""Demo data for `make run`: stores, one account per role, custom fields, members.
+
+Built through the services, so demo data obeys the same rules as real data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from backoffice.models import Staff
+from backoffice.services.access import Actor
+from backoffice.services.forms import FieldInput, add_field
+from backoffice.services.members import MemberInput, change_member_status, create_member
+from backoffice.services.staff import StaffInput, bootstrap, create_staff
+from backoffice.services.stores import StoreInput, create_store
+
+DEMO_PASSWORD = "demo1234"
+DEMO_LOGINS = [
+    ("admin", "hq_admin", "总部管理员", ["HQ"], "HQ admin"),
+    ("auditor", "hq_auditor", "总部审计", ["HQ"], "HQ auditor"),
+    ("owner", "franchise_owner", "加盟商 陈老板", ["SH01", "BJ01"], "Franchise owner, SH01 + BJ01"),
+    ("reception", "reception", "前台 小林", ["SH01"], "Reception, SH01"),
+    ("reception_gz", "reception", "前台 小周", ["GZ01"], "Reception, GZ01"),
+]
+STORES = [
+    ("SH01", "上海静安店", "上海市静安区南京西路 1266 号", "021-62881234"),
+    ("BJ01", "北京朝阳店", "北京市朝阳区建国路 87 号", "010-65881234"),
+    ("GZ01", "广州天河店", "广州市天河区天河路 208 号", "020-38881234"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉斌宇浩凯婷雪琳晨欣怡佳悦梓涵"
+DEMO_FIELDS = [
+    FieldInput(key="wechat", label="微信号 WeChat", type="text", help_text="会员的微信号"),
+    FieldInput(
+        key="skin_type",
+        label="肤质 Skin type",
+        type="choice",
+        options=["干性", "油性", "混合", "敏感"],
+    ),
+    FieldInput(
+        key="interests",
+        label="兴趣 Interests",
+        type="multi_choice",
+        options=["美发", "美甲", "护肤", "健身"],
+    ),
+    FieldInput(key="marketing_ok", label="接受营销 Marketing OK", type="boolean"),
+]
+
+
+def is_seeded(session: Session) -> bool:
+    return session.exec(select(Staff).limit(1)).first() is not None
+
+
+def random_phone(rng: random.Random) -> str:
+    prefix = rng.choice(["138", "139", "150", "151", "186", "187", "135", "136", "158", "177"])
+    return prefix + "".join(str(rng.randint(0, 9)) for _ in range(8))
+
+
+def random_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def seed_org(session: Session, password: str = DEMO_PASSWORD) -> dict[str, int]:
+    """Stores, one account per role and the demo form; returns store ids by code."""
+    admin = bootstrap(session, "admin", password)
+    store_ids = {"HQ": admin.home_store_id or 0}
+    for code, name, address, phone in STORES:
+        store = create_store(
+            session, admin, StoreInput(code=code, name=name, address=address, phone=phone)
+        )
+        store_ids[code] = store.id or 0
+    for username, role, display, stores, _label in DEMO_LOGINS[1:]:
+        staff = create_staff(
+            session,
+            admin,
+            StaffInput(
+                username=username,
+                display_name=display,
+                role_code=role,
+                store_ids=[store_ids[c] for c in stores],
+                password=password,
+            ),
+        )
+        staff.must_change_password = False  # demo accounts sign straight in
+        session.add(staff)
+    for spec in DEMO_FIELDS:
+        add_field(session, admin, spec)
+    session.flush()
+    return store_ids
+
+
+def admin_actor(session: Session) -> Actor:
+    from backoffice.services.access import load_actor
+
+    return load_actor(session, session.exec(select(Staff).where(Staff.username == "admin")).one())
+
+
+def seed_demo(
+    session: Session, members: int = 120, progress: Callable[[int, int], None] | None = None
+) -> Actor:
+    """Fill an empty database with a small chain and its members."""
+    store_ids = seed_org(session)
+    admin = admin_actor(session)
+    rng = random.Random(7)
+    franchise = [store_ids[c] for c, *_ in STORES]
+    used: set[str] = set()
+    today = date.today()
+    for i in range(members):
+        phone = random_phone(rng)
+        while phone in used:
+            phone = random_phone(rng)
+        used.add(phone)
+        member = create_member(
+            session,
+            admin,
+            MemberInput(
+                name=random_name(rng),
+                phone=phone,
+                gender=rng.choice(["female", "female", "male", "unknown"]),
+                birthday=(today - timedelta(days=rng.randint(18 * 365, 60 * 365))).isoformat(),
+                home_store_id=franchise[i % 3],
+                tags=rng.sample(["新客", "老客", "高消费", "学生", "企业客户"], rng.randint(0, 2)),
+                custom={
+                    "skin_type": rng.choice(["干性", "油性", "混合", "敏感", ""]),
+                    "interests": rng.sample(["美发", "美甲", "护肤", "健身"], rng.randint(0, 2)),
+                    "marketing_ok": rng.random() < 0.6,
+                },
+                joined_at=(today - timedelta(days=rng.randint(0, 700))).isoformat(),
+            ),
+            source="demo",
+        )
+        if i % 25 == 24:
+            change_member_status(session, admin, member.id or 0, "freeze", "会员申请暂停")
+        if progress:
+            progress(i + 1, members)
+    return admin

