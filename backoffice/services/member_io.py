@@ -224,8 +224,9 @@ def import_members(
 
 
 def problems_text(report: ImportReport, locale: str) -> list[str]:
+    """Each problem as one readable line: "Row 7 · phone: Not a valid phone number"."""
     return [
-        f"{t(locale, 'import.row')} {p.row} · {p.field}: {t(locale, p.message, **p.params)}"
+        f"{t(locale, 'import.row_n', row=p.row)} · {p.field}: {t(locale, p.message, **p.params)}"
         for p in report.problems
     ]
 

@@ -1,11 +1,8 @@
-"""Every string a person reads: key → (Simplified Chinese, English).
-
-Kept as data in one module so a translator works in one file; `i18n.t` reads it.
-"""
+"""Messages of the errors services raise: key → (Simplified Chinese, English)."""
 
 from __future__ import annotations
 
-CATALOG: dict[str, tuple[str, str]] = {
+STRINGS: dict[str, tuple[str, str]] = {
     # ---- errors raised by services ----
     "error.required": ("必填", "Required"),
     "error.too_long": ("内容过长", "Too long"),

@@ -1,0 +1,16 @@
+"""Every string a person reads: key → (Simplified Chinese, English).
+
+One catalog, kept as data and split by area so translators and developers work in small
+files; `backoffice.i18n.t` reads the merged CATALOG. A key defined twice is an error.
+"""
+
+from __future__ import annotations
+
+from backoffice.catalog import admin, audit, common, errors, members
+
+CATALOG: dict[str, tuple[str, str]] = {}
+for _module in (errors, common, members, admin, audit):
+    for _key, _value in _module.STRINGS.items():
+        if _key in CATALOG:
+            raise ValueError(f"catalog key {_key!r} is defined twice")
+        CATALOG[_key] = _value

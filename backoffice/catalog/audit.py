@@ -1,0 +1,5 @@
+"""UI strings: key → (Simplified Chinese, English)."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,1 @@
+"""Reflex pages: thin states that call services as the signed-in actor."""

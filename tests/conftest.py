@@ -1,0 +1,65 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, DATABASE_URL if set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+# Cheap password hashing for tests (argon2 with 1 MiB, 1 round); must precede imports.
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_ROUNDS", "1")
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+import backoffice.models  # noqa: F401
+from backoffice.db import make_engine
+from backoffice.migrate import upgrade
+
+EXTERNAL_DB = os.environ.get("DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session: a SQLite file to copy, or the external database itself."""
+    if EXTERNAL_DB:
+        engine = make_engine(EXTERNAL_DB)
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        return EXTERNAL_DB
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def engine(_template_db: str, tmp_path: Path) -> Iterator[Engine]:
+    """A clean, migrated database for one test."""
+    if EXTERNAL_DB:
+        eng = make_engine(EXTERNAL_DB)
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with eng.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        yield eng
+        eng.dispose()
+        return
+    path = tmp_path / "test.db"
+    shutil.copy(_template_db, path)
+    eng = make_engine(f"sqlite:///{path}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
