@@ -57,8 +57,10 @@ def purge_expired_sessions() -> int:
         removed = result.rowcount or 0
     job = get_current_job()
     if job is not None:  # run again later, so the table never grows without bound
-        Queue("default", connection=job.connection).enqueue_in(
-            SESSION_PURGE_EVERY, purge_expired_sessions
+        # One job id per time slot: restarts and re-deliveries do not multiply the chain.
+        next_run = datetime.now(UTC) + SESSION_PURGE_EVERY
+        Queue("default", connection=job.connection).enqueue_at(
+            next_run, purge_expired_sessions, job_id=f"housekeeping-sessions-{next_run:%Y%m%d%H}"
         )
     return removed
 

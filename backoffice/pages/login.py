@@ -113,13 +113,13 @@ def login_page() -> rx.Component:
                     rx.button(
                         tr("login.submit"), type="submit", size="3", width="100%", id="sign-in"
                     ),
-                    rx.hstack(rx.spacer(), language_switch(), width="100%"),
                     spacing="3",
                     align="stretch",
                 ),
                 on_submit=LoginState.submit,
                 reset_on_submit=False,
             ),
+            rx.hstack(rx.spacer(), language_switch(), width="100%", padding_top="12px"),
             width="380px",
             size="4",
         ),

@@ -1,0 +1,46 @@
+# Two commands: `make run` starts the product, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.install-stamp
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: run test test-unit test-integration test-e2e test-db lint bench install
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m backoffice.cli run
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest -q tests/e2e
+
+# Database and queue tests against servers named by DATABASE_URL / REDIS_URL (CI sets them).
+test-db: $(STAMP)
+	$(PY) -m pytest -q tests/unit tests/integration
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check backoffice tests bench
+	$(VENV)/bin/ruff check backoffice tests bench
+
+bench: $(STAMP)
+	$(PY) bench/member_search.py

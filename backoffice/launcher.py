@@ -1,0 +1,152 @@
+"""`make run`: one command starts the whole product on embedded defaults.
+
+Migrates, seeds demo data on first start, starts an embedded Redis (unless REDIS_URL is
+set), one RQ worker and the Reflex app, prints the URL and demo logins, and on Ctrl-C
+stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from backoffice.settings import PROJECT_ROOT, get_settings
+
+console = Console()
+
+
+def _wait_http(url: str, timeout: float, procs: list[subprocess.Popen]) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(1)
+    return False
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """SIGINT to each child's process group (Reflex stops on SIGINT, not SIGTERM), then wait."""
+    for proc in procs:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 20
+    for proc in procs:
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+
+
+def _print_ready(url: str, seeded: bool) -> None:
+    from backoffice.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    console.rule("[bold green]Back-office is running")
+    console.print(f"Open [bold]{url}[/bold] in your browser.")
+    if seeded:
+        table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
+        table.add_column("username")
+        table.add_column("role")
+        for username, _role, _display, _stores, label in DEMO_LOGINS:
+            table.add_row(username, label)
+        console.print(table)
+    console.print("Press Ctrl-C to stop everything.")
+
+
+def run_all(port: int | None = None, seed: bool = True) -> int:
+    from backoffice.cli import cmd_migrate, cmd_seed
+
+    settings = get_settings()
+    port = port or settings.app_port
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["DATA_DIR"] = str(settings.data_dir)
+    env["DATABASE_URL"] = settings.resolved_database_url
+    env["APP_PORT"] = str(port)
+
+    import argparse
+
+    cmd_migrate(argparse.Namespace())
+    if seed:
+        cmd_seed(argparse.Namespace(members=120, force=False))
+
+    redis_server = None
+    redis_url = settings.redis_url
+    if not redis_url:
+        from backoffice.queue import start_embedded_redis
+
+        console.print("Starting embedded Redis…")
+        redis_server = start_embedded_redis(settings.data_dir)
+        redis_url = f"unix://{redis_server.socket_file}"
+    env["REDIS_URL"] = redis_url
+
+    from backoffice.queue import connect, schedule_housekeeping
+
+    schedule_housekeeping(connect(redis_url))
+
+    bin_dir = Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("REFLEX_USE_NPM", "1")
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    procs: list[subprocess.Popen] = []
+    stopping = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        console.print("Starting the RQ worker…")
+        procs.append(subprocess.Popen([sys.executable, "-m", "backoffice.cli", "worker"],
+                                      env=env, cwd=PROJECT_ROOT, start_new_session=True))
+        console.print("Starting the web app (the first start builds the frontend, ~2 min)…")
+        reflex = str(bin_dir / "reflex")
+        procs.append(subprocess.Popen(
+            [reflex, "run", "--env", "prod", "--frontend-port", str(port),
+             "--backend-port", str(port)],
+            env=env, cwd=PROJECT_ROOT, start_new_session=True))
+        url = f"http://localhost:{port}"
+        deadline = time.monotonic() + 900
+        ready = False
+        while not stopping and time.monotonic() < deadline and not ready:
+            ready = _wait_http(f"http://127.0.0.1:{port}/ping", 5, procs)
+            if any(p.poll() is not None for p in procs):
+                break
+        if ready and not stopping:
+            _print_ready(url, seed)
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [p for p in procs if p.poll() not in (None, 0)]
+        if failed and not stopping:
+            console.print("[red]A process stopped unexpectedly; shutting down.[/red]")
+            return 1
+        return 0
+    finally:
+        console.print("Stopping…")
+        _stop(procs)
+        if redis_server is not None:
+            redis_server.shutdown()
+        console.print("Stopped.")

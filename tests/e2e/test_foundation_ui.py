@@ -1,0 +1,116 @@
+"""A person signs in, works with members on the designed form, and HQ audits it."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from tests.e2e.conftest import shot, sign_in, wait_ready
+
+pytestmark = pytest.mark.e2e
+
+
+def _phone() -> str:
+    return "139" + "".join(str(random.randint(0, 9)) for _ in range(8))
+
+
+@pytest.mark.parametrize(
+    ("username", "role_label"),
+    [("admin", "总部管理员"), ("auditor", "总部审计"), ("owner", "加盟商"), ("reception", "前台")],
+)
+def test_each_seeded_role_signs_in_and_sees_members(page, username, role_label):
+    sign_in(page, username)
+    assert page.inner_text("#me-role") == role_label
+    page.wait_for_selector(".member-row")
+    shot(page, f"members-{username}")
+
+
+def test_wrong_password_is_refused_with_a_message(page):
+    page.goto("/login")
+    wait_ready(page)
+    page.fill("#login", "owner")
+    page.fill("#password", "not-the-password1")
+    page.click("#sign-in")
+    page.wait_for_selector("#login-error")
+    assert "密码错误" in page.inner_text("#login-error")
+    assert page.url.endswith("/login")
+
+
+def test_reception_sees_masked_phones_and_only_own_store(page):
+    sign_in(page, "reception")
+    page.wait_for_selector(".member-phone")
+    phones = page.locator(".member-phone").all_inner_texts()
+    assert phones and all(re.fullmatch(r"\d{3}\*{4}\d{4}", p) for p in phones)
+    stores = set(page.locator(".member-row td:nth-child(4)").all_inner_texts())
+    assert stores == {"上海静安店"}
+
+
+def test_reception_creates_and_edits_member_with_custom_field(page):
+    phone = _phone()
+    sign_in(page, "reception")
+    page.click("#new-member")
+    page.wait_for_url("**/member/new")
+    page.wait_for_selector("#member-name")
+    wait_ready(page)
+    page.fill("#member-name", "测试会员")
+    page.fill("#member-phone", "12345")  # wrong on purpose: field-level error, nothing saved
+    page.fill("#custom-wechat", "wx_test_01")
+    page.click("#member-save")
+    page.wait_for_selector(".field-error")
+    assert "手机号码无效" in page.inner_text("#member-form")
+    page.fill("#member-phone", phone)
+    page.click("#custom-skin_type")
+    page.get_by_role("option", name="敏感").click()
+    page.click("#member-save")
+    page.wait_for_url("**/member?id=*")
+    page.wait_for_selector("#member-name")
+    assert page.inner_text("#member-name") == "测试会员"
+    values = page.locator(".custom-value").all_inner_texts()
+    assert "wx_test_01" in values and "敏感" in values
+    shot(page, "member-detail")
+
+    page.click("#edit-member")
+    page.wait_for_url("**/member/edit?id=*")
+    page.wait_for_selector("#custom-wechat")
+    wait_ready(page)
+    page.fill("#custom-wechat", "wx_test_02")
+    page.click("#member-save")
+    page.wait_for_url("**/member?id=*")
+    page.wait_for_selector(".timeline-item")
+    assert "wx_test_02" in page.locator(".custom-value").all_inner_texts()
+    timeline = page.locator(".timeline-item").first.inner_text()
+    assert "custom.wechat" in timeline and "wx_test_01" in timeline and "wx_test_02" in timeline
+    # Reception sees the phone masked even on the member's own page.
+    assert re.fullmatch(r"\d{3}\*{4}\d{4}", page.inner_text("#member-phone"))
+    shot(page, "member-timeline")
+
+
+def test_auditor_sees_the_staff_action_in_the_audit_log(page, browser, app_url):
+    # A clerk changes something...
+    clerk = browser.new_context(base_url=app_url).new_page()
+    phone = _phone()
+    sign_in(clerk, "reception_gz")
+    clerk.goto("/member/new")
+    clerk.wait_for_selector("#member-name")
+    wait_ready(clerk)
+    clerk.fill("#member-name", "审计测试")
+    clerk.fill("#member-phone", phone)
+    clerk.click("#member-save")
+    clerk.wait_for_url("**/member?id=*")
+    clerk.context.close()
+    # ...and HQ's auditor finds it.
+    sign_in(page, "auditor")
+    page.goto("/audit")
+    page.wait_for_selector(".audit-row")
+    wait_ready(page)
+    page.fill("#audit-actor", "reception_gz")
+    page.fill("#audit-action", "members.create")
+    page.click("#audit-search")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.audit-row')].every("
+        "r => r.innerText.includes('reception_gz'))")
+    row = page.locator(".audit-row").first.inner_text()
+    assert "members.create" in row and "审计测试" in row
+    shot(page, "audit-auditor")

