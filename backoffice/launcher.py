@@ -7,6 +7,7 @@ stops everything it started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,20 +43,16 @@ def _stop(procs: list[subprocess.Popen]) -> None:
     """SIGINT to each child's process group (Reflex stops on SIGINT, not SIGTERM), then wait."""
     for proc in procs:
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGINT)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + 20
     for proc in procs:
         remaining = max(0.1, deadline - time.monotonic())
         try:
             proc.wait(timeout=remaining)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
 
 
@@ -120,14 +117,33 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         console.print("Starting the RQ worker…")
-        procs.append(subprocess.Popen([sys.executable, "-m", "backoffice.cli", "worker"],
-                                      env=env, cwd=PROJECT_ROOT, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "backoffice.cli", "worker"],
+                env=env,
+                cwd=PROJECT_ROOT,
+                start_new_session=True,
+            )
+        )
         console.print("Starting the web app (the first start builds the frontend, ~2 min)…")
         reflex = str(bin_dir / "reflex")
-        procs.append(subprocess.Popen(
-            [reflex, "run", "--env", "prod", "--frontend-port", str(port),
-             "--backend-port", str(port)],
-            env=env, cwd=PROJECT_ROOT, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    reflex,
+                    "run",
+                    "--env",
+                    "prod",
+                    "--frontend-port",
+                    str(port),
+                    "--backend-port",
+                    str(port),
+                ],
+                env=env,
+                cwd=PROJECT_ROOT,
+                start_new_session=True,
+            )
+        )
         url = f"http://localhost:{port}"
         deadline = time.monotonic() + 900
         ready = False

@@ -28,6 +28,7 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         Index("ix_member_store_id_desc", "home_store_id", "id"),
         Index("ix_member_status_id", "status", "id"),
+        Index("ix_member_store_status_id", "home_store_id", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,6 +13,7 @@ from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import FieldType, FormField
 from backoffice.services import audit
 from backoffice.services.access import Actor, require
+from backoffice.services.custom_field_index import ensure_custom_field_index
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _TRUE = {"1", "true", "yes", "y", "on", "是", "t"}
@@ -79,6 +80,7 @@ def add_field(session: Session, actor: Actor, data: FieldInput) -> FormField:
     field = FormField(**values, position=(last or 0) + 1)
     session.add(field)
     session.flush()
+    ensure_custom_field_index(session, field.key, field.type)
     audit.record(
         session,
         actor,

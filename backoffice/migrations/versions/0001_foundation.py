@@ -1,8 +1,8 @@
 """foundation: stores, staff, members, forms, audit, events
 
-Revision ID: 91265f80f86a
+Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-23 05:49:14.549279
+Create Date: 2026-11-23 06:06:32.741742
 """
 
 from collections.abc import Sequence
@@ -159,6 +159,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_member_phone_tail'), ['phone_tail'], unique=False)
         batch_op.create_index('ix_member_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_member_store_id_desc', ['home_store_id', 'id'], unique=False)
+        batch_op.create_index('ix_member_store_status_id', ['home_store_id', 'status', 'id'], unique=False)
 
     op.create_table('staffsession',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -214,6 +215,7 @@ def downgrade() -> None:
 
     op.drop_table('staffsession')
     with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_index('ix_member_store_status_id')
         batch_op.drop_index('ix_member_store_id_desc')
         batch_op.drop_index('ix_member_status_id')
         batch_op.drop_index(batch_op.f('ix_member_phone_tail'))
