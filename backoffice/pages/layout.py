@@ -46,7 +46,6 @@ def language_switch() -> rx.Component:
         value=SessionState.lang,
         on_change=SessionState.set_language,
         size="1",
-        id="language",
     )
 
 

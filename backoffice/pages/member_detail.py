@@ -51,6 +51,11 @@ class MemberDetailState(SessionState):
     pending_action: str = ""
     reason_error: str = ""
 
+    def _value_text(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return self._tr("common.yes" if value else "common.no")
+        return _show(value)
+
     def _reload(self) -> Any:
         try:
             with session_scope() as session:
@@ -79,7 +84,7 @@ class MemberDetailState(SessionState):
             "tags": "、".join(row.tags),
             "notes": row.notes,
         }
-        self.custom_rows = [[f.label, _show(row.custom.get(f.key))] for f in fields]
+        self.custom_rows = [[f.label, self._value_text(row.custom.get(f.key))] for f in fields]
         self.status_actions = STATUS_ACTIONS.get(row.status, [])
         self.timeline = [
             {

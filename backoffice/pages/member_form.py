@@ -179,11 +179,12 @@ def _custom_control(field: rx.Var) -> rx.Component:
         (
             "choice",
             rx.select.root(
-                rx.select.trigger(placeholder=tr("member.choose"), width="100%"),
+                rx.select.trigger(
+                    placeholder=tr("member.choose"), width="100%", id="custom-" + key
+                ),
                 rx.select.content(rx.foreach(options, lambda o: rx.select.item(o, value=o))),
                 name=name,
                 default_value=field["value"].to(str),
-                id="custom-" + key,
             ),
         ),
         (
@@ -252,7 +253,7 @@ def member_form() -> rx.Component:
                         labelled(
                             tr("member.gender"),
                             rx.select.root(
-                                rx.select.trigger(width="100%"),
+                                rx.select.trigger(width="100%", id="member-gender"),
                                 rx.select.content(
                                     *[
                                         rx.select.item(tr(f"gender.{g}"), value=g)
@@ -261,7 +262,6 @@ def member_form() -> rx.Component:
                                 ),
                                 name="gender",
                                 default_value=MemberFormState.values.get("gender", "unknown"),
-                                id="member-gender",
                             ),
                             _err("gender"),
                         ),
@@ -270,7 +270,9 @@ def member_form() -> rx.Component:
                         labelled(
                             tr("member.home_store"),
                             rx.select.root(
-                                rx.select.trigger(placeholder=tr("member.choose"), width="100%"),
+                                rx.select.trigger(
+                                    placeholder=tr("member.choose"), width="100%", id="member-store"
+                                ),
                                 rx.select.content(
                                     rx.foreach(
                                         MemberFormState.store_options,
@@ -279,7 +281,6 @@ def member_form() -> rx.Component:
                                 ),
                                 name="home_store_id",
                                 default_value=MemberFormState.values.get("home_store_id", ""),
-                                id="member-store",
                             ),
                             _err("home_store_id"),
                             required=True,

@@ -204,12 +204,11 @@ def _select(
     id_: str,
 ) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, min_width="130px"),
+        rx.select.trigger(placeholder=placeholder, min_width="130px", id=id_),
         rx.select.content(items),
         value=value,
         on_change=on_change,
         size="2",
-        id=id_,
     )
 
 
@@ -225,7 +224,7 @@ def _custom_filter(field: rx.Var) -> rx.Component:
             ),
         ),
         field["label"],
-        "filter-custom",
+        "filter-" + field["key"].to(str),
     )
 
 

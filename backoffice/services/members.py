@@ -190,6 +190,19 @@ def validate_member(
     return values
 
 
+def _member_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Audit diff of a member: custom values one key each, derived and empty fields left out."""
+    flat_before, flat_after = dict(before), dict(after)
+    for flat in (flat_before, flat_after):
+        flat.pop("phone_tail", None)
+        for key, value in (flat.pop("custom", None) or {}).items():
+            flat[f"custom.{key}"] = value
+    changes = audit.diff(flat_before, flat_after)
+    return {
+        k: v for k, v in changes.items() if v[0] not in (None, "", []) or v[1] not in (None, "", [])
+    }
+
+
 def _check_unique(
     session: Session, actor: Actor, values: dict[str, Any], member_id: int | None
 ) -> None:
@@ -239,7 +252,7 @@ def create_member(
         target_id=member.id,
         store_id=member.home_store_id,
         changes={
-            **audit.diff({}, {**values, "tags": tags, "member_no": member.member_no}),
+            **_member_changes({}, {**values, "tags": tags, "member_no": member.member_no}),
             "source": source,
         },
     )
@@ -292,14 +305,7 @@ def update_member(session: Session, actor: Actor, member_id: int, data: MemberIn
         session.exec(delete(MemberTag).where(MemberTag.member_id == member_id))  # type: ignore[call-overload]
         for tag in new_tags:
             session.add(MemberTag(member_id=member_id, tag=tag))
-    changes = audit.diff({**before, "tags": old_tags}, {**values, "tags": sorted(new_tags)})
-    changes.pop("phone_tail", None)
-    if "custom" in changes:
-        old_c, new_c = before["custom"] or {}, values["custom"] or {}
-        changes.pop("custom")
-        for key in sorted(set(old_c) | set(new_c)):
-            if old_c.get(key) != new_c.get(key):
-                changes[f"custom.{key}"] = [old_c.get(key), new_c.get(key)]
+    changes = _member_changes({**before, "tags": old_tags}, {**values, "tags": sorted(new_tags)})
     if not changes:
         return member
     member.updated_at = utcnow()
