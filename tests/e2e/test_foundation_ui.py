@@ -114,3 +114,36 @@ def test_auditor_sees_the_staff_action_in_the_audit_log(page, browser, app_url):
     row = page.locator(".audit-row").first.inner_text()
     assert "members.create" in row and "审计测试" in row
     shot(page, "audit-auditor")
+
+
+def test_owner_imports_members_from_csv_after_a_dry_run(page, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,phone,store_code\n好会员,13700001111,SH01\n坏号码,12345,SH01\n"
+                   "越权,13700002222,GZ01\n", encoding="utf-8")
+    good = tmp_path / "good.csv"
+    good.write_text("name,phone,store_code,skin_type\n导入一,13700003333,SH01,干性\n"
+                    "导入二,13700004444,BJ01,油性\n", encoding="utf-8")
+    sign_in(page, "owner")
+    page.goto("/members/import")
+    page.wait_for_selector("#member-csv")
+    wait_ready(page)
+    page.set_input_files("#member-csv input[type=file]", str(bad))
+    expect(page.locator("#import-report")).to_contain_text("2 个问题")
+    problems = page.locator(".import-problem").all_inner_texts()
+    assert any("第 3 行" in p and "phone" in p for p in problems)
+    assert any("第 4 行" in p and "store_code" in p for p in problems)
+    assert page.locator("#import-run").count() == 0  # nothing can be imported from a bad file
+    shot(page, "import-dry-run")
+
+    page.set_input_files("#member-csv input[type=file]", str(good))
+    expect(page.locator("#import-report")).to_contain_text("全部 2 行均可导入")
+    page.click("#import-run")
+    expect(page.locator("#import-done")).to_contain_text("已导入 2 位会员")
+    page.goto("/members")
+    page.fill("#member-search", "导入")
+    page.click("#member-search-go")
+    expect(page.locator(".member-row")).to_have_count(2)
+    # The first bad file left nothing behind.
+    page.fill("#member-search", "好会员")
+    page.click("#member-search-go")
+    expect(page.locator("#member-table")).to_have_count(0)
