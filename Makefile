@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(PY) -m backoffice.cli run
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests/unit tests/integration tests/e2e
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

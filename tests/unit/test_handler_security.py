@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -96,6 +97,12 @@ def args_for(fn: Any, form: dict[str, Any], gz_member: int, gz_store: int) -> li
     return args
 
 
+def _run(coro: Any) -> Any:
+    """asyncio.run in its own thread, so it works even where a loop is already running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def call(fn: Any, state: rx.State, args: list[Any]) -> list[Any]:
     """Run a handler like the event loop would: sync, coroutine, or (async) generator."""
     result = fn(state, *args)
@@ -104,9 +111,9 @@ def call(fn: Any, state: rx.State, args: list[Any]) -> list[Any]:
         async def drain() -> None:
             async for item in result:
                 out.append(item)
-        asyncio.run(drain())
+        _run(drain())
     elif inspect.iscoroutine(result):
-        out.append(asyncio.run(result))
+        out.append(_run(result))
     elif inspect.isgenerator(result):
         out.extend(result)
     else:
