@@ -1,13 +1,49 @@
 """SQLModel tables, one module per domain. Importing this package registers every table."""
 
 from backoffice.models.audit import AuditEntry, AuditHead
+from backoffice.models.coupons import Coupon, CouponKind, CouponStatus, CouponTemplate
 from backoffice.models.events import DomainEvent
 from backoffice.models.forms import FieldType, FormField
+from backoffice.models.loyalty import (
+    CatalogItem,
+    EarnRule,
+    EarnRuleKind,
+    LoyaltySettings,
+    PointsAccount,
+    PointsEntry,
+    PointsKind,
+    Redemption,
+    Tier,
+    TierMetric,
+)
 from backoffice.models.members import Member, MemberStatus, MemberTag
+from backoffice.models.sales import Sale, SaleRefund, SaleStatus
 from backoffice.models.staff import Role, Staff, StaffSession, StaffStore
 from backoffice.models.stores import Store
+from backoffice.models.wallet import TopupRule, WalletAccount, WalletEntry, WalletKind
 
 __all__ = [
+    "CatalogItem",
+    "Coupon",
+    "CouponKind",
+    "CouponStatus",
+    "CouponTemplate",
+    "EarnRule",
+    "EarnRuleKind",
+    "LoyaltySettings",
+    "PointsAccount",
+    "PointsEntry",
+    "PointsKind",
+    "Redemption",
+    "Sale",
+    "SaleRefund",
+    "SaleStatus",
+    "Tier",
+    "TierMetric",
+    "TopupRule",
+    "WalletAccount",
+    "WalletEntry",
+    "WalletKind",
     "AuditEntry",
     "AuditHead",
     "DomainEvent",

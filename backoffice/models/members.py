@@ -47,6 +47,9 @@ class Member(SQLModel, table=True):
     status_reason: str = Field(default="", max_length=300)
     notes: str = Field(default="", max_length=2000)
     custom: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tier_id: int | None = Field(default=None, foreign_key="tier.id", index=True)
+    tier_since: datetime | None = None
+    referrer_id: int | None = Field(default=None, foreign_key="member.id")
     created_by: int | None = Field(default=None, foreign_key="staff.id")
     updated_at: datetime = Field(default_factory=utcnow)
 

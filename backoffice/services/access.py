@@ -32,6 +32,16 @@ PERMISSIONS: dict[str, str] = {
     "staff.read": "See staff accounts",
     "staff.manage": "Create staff, assign roles and stores, reset passwords",
     "audit.read": "Read the audit log",
+    "sales.read": "See sales and ledgers of members in scope",
+    "sales.create": "Check out sales at a store in scope",
+    "sales.refund": "Refund sales",
+    "points.redeem": "Redeem catalog items for a member",
+    "points.adjust": "Add or deduct points by hand, with a reason",
+    "wallet.topup": "Top up a member's stored value",
+    "coupons.issue": "Issue coupons to members",
+    "tiers.set": "Move a member to another tier by hand, with a reason",
+    "loyalty.read": "See the loyalty settings (tiers, rules, catalog, coupon templates)",
+    "loyalty.manage": "Change the loyalty settings",
 }
 
 # Seeded roles. all_stores=True means the role's scope is every store (head office).
@@ -40,7 +50,15 @@ SEED_ROLES: dict[str, dict[str, Any]] = {
     "hq_auditor": {
         "name": "HQ auditor",
         "all_stores": True,
-        "permissions": ["members.read", "pii.view", "stores.read", "staff.read", "audit.read"],
+        "permissions": [
+            "members.read",
+            "pii.view",
+            "stores.read",
+            "staff.read",
+            "audit.read",
+            "sales.read",
+            "loyalty.read",
+        ],
     },
     "franchise_owner": {
         "name": "Franchise owner",
@@ -54,12 +72,29 @@ SEED_ROLES: dict[str, dict[str, Any]] = {
             "pii.view",
             "stores.read",
             "staff.read",
+            "sales.read",
+            "sales.create",
+            "sales.refund",
+            "points.redeem",
+            "points.adjust",
+            "wallet.topup",
+            "coupons.issue",
+            "tiers.set",
+            "loyalty.read",
         ],
     },
     "reception": {
         "name": "Reception",
         "all_stores": False,
-        "permissions": ["members.read", "members.write", "stores.read"],
+        "permissions": [
+            "members.read",
+            "members.write",
+            "stores.read",
+            "sales.read",
+            "sales.create",
+            "points.redeem",
+            "wallet.topup",
+        ],
     },
 }
 

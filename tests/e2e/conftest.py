@@ -21,8 +21,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "demo1234"
 
 
@@ -37,14 +43,23 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = int(os.environ.get("E2E_PORT", "0")) or _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DATA_DIR=str(data_dir), APP_PORT=str(port), REFLEX_USE_NPM="1",
-               REFLEX_TELEMETRY_ENABLED="false")
-    log = (ARTIFACTS / "app.log")
+    env.update(
+        DATA_DIR=str(data_dir),
+        APP_PORT=str(port),
+        REFLEX_USE_NPM="1",
+        REFLEX_TELEMETRY_ENABLED="false",
+    )
+    log = ARTIFACTS / "app.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "backoffice.cli", "run", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backoffice.cli", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 900
     try:
@@ -85,8 +100,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, app_url):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=app_url,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, base_url=app_url, accept_downloads=True
+    )
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     yield pg
@@ -98,7 +114,8 @@ def wait_ready(pg) -> None:  # noqa: ANN001
     pg.wait_for_load_state("networkidle")
     pg.wait_for_function(
         "() => !document.querySelector('[data-reflex-connecting]') && "
-        "document.readyState === 'complete'")
+        "document.readyState === 'complete'"
+    )
 
 
 def sign_in(pg, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001

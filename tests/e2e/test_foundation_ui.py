@@ -110,7 +110,8 @@ def test_auditor_sees_the_staff_action_in_the_audit_log(page, browser, app_url):
     page.click("#audit-search")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.audit-row')].every("
-        "r => r.innerText.includes('reception_gz'))")
+        "r => r.innerText.includes('reception_gz'))"
+    )
     row = page.locator(".audit-row").first.inner_text()
     assert "members.create" in row and "审计测试" in row
     shot(page, "audit-auditor")
@@ -118,11 +119,17 @@ def test_auditor_sees_the_staff_action_in_the_audit_log(page, browser, app_url):
 
 def test_owner_imports_members_from_csv_after_a_dry_run(page, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("name,phone,store_code\n好会员,13700001111,SH01\n坏号码,12345,SH01\n"
-                   "越权,13700002222,GZ01\n", encoding="utf-8")
+    bad.write_text(
+        "name,phone,store_code\n好会员,13700001111,SH01\n坏号码,12345,SH01\n"
+        "越权,13700002222,GZ01\n",
+        encoding="utf-8",
+    )
     good = tmp_path / "good.csv"
-    good.write_text("name,phone,store_code,skin_type\n导入一,13700003333,SH01,干性\n"
-                    "导入二,13700004444,BJ01,油性\n", encoding="utf-8")
+    good.write_text(
+        "name,phone,store_code,skin_type\n导入一,13700003333,SH01,干性\n"
+        "导入二,13700004444,BJ01,油性\n",
+        encoding="utf-8",
+    )
     sign_in(page, "owner")
     page.goto("/members/import")
     page.wait_for_selector("#member-csv")

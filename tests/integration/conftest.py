@@ -37,7 +37,13 @@ def redis(redis_url: str) -> Redis:
 def run_worker_burst(database_url: str, redis_url: str, tmp_path: Path, timeout: int = 120) -> str:
     """One real `backoffice worker --burst` process; returns its log."""
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(tmp_path))
-    done = subprocess.run([sys.executable, "-m", "backoffice.cli", "worker", "--burst"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "backoffice.cli", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout + done.stderr

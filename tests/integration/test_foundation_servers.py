@@ -28,7 +28,8 @@ def _url(engine) -> str:  # noqa: ANN001
 
 
 def test_worker_process_purges_expired_sessions_and_schedules_the_next_run(
-        engine, redis, redis_url, tmp_path):
+    engine, redis, redis_url, tmp_path
+):
     with Session(engine, expire_on_commit=False) as session:
         seed_org(session)
         session.commit()
@@ -74,9 +75,16 @@ def test_concurrent_writers_keep_member_numbers_unique_and_the_audit_chain_intac
         session.commit()
         audit_before = session.exec(select(func.count()).select_from(AuditEntry)).one()
     env = dict(os.environ, ARGON2_MEMORY_KIB="1024", ARGON2_ROUNDS="1")
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, _url(engine), str(w),
-                               str(stores["SH01"])], cwd=ROOT, env=env,
-                              stderr=subprocess.PIPE, text=True) for w in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, _url(engine), str(w), str(stores["SH01"])],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(4)
+    ]
     for proc in procs:
         _out, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err[-2000:]

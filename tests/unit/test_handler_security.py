@@ -51,15 +51,35 @@ class FakeUpload:
 def hostile_form(gz_store: int, admin_id: int) -> dict[str, Any]:
     """One form dict that fills every form in the app with something harmful."""
     return {
-        "login": "admin", "password": "Wrong-pass-1", "remember": "on",
-        "q": SECRET_NAME[:2], "reason": "hostile", "name": "入侵者",
-        "phone": "13933334444", "home_store_id": str(gz_store), "gender": "male",
-        "username": "intruder", "display_name": "Intruder", "role_code": "hq_admin",
-        "store_ids": str(gz_store), "locale": "en", "new_password": "Newpass123",
-        "confirm_password": "Newpass123", "current_password": DEMO_PASSWORD,
-        "key": "evil_field", "label": "Evil", "type": "text", "options": "a\nb",
-        "code": "EVIL1", "address": "x", "timezone": "Asia/Shanghai", "active": "on",
-        "actor": "", "action": "", "staff_id": str(admin_id), "id": str(admin_id),
+        "login": "admin",
+        "password": "Wrong-pass-1",
+        "remember": "on",
+        "q": SECRET_NAME[:2],
+        "reason": "hostile",
+        "name": "入侵者",
+        "phone": "13933334444",
+        "home_store_id": str(gz_store),
+        "gender": "male",
+        "username": "intruder",
+        "display_name": "Intruder",
+        "role_code": "hq_admin",
+        "store_ids": str(gz_store),
+        "locale": "en",
+        "new_password": "Newpass123",
+        "confirm_password": "Newpass123",
+        "current_password": DEMO_PASSWORD,
+        "key": "evil_field",
+        "label": "Evil",
+        "type": "text",
+        "options": "a\nb",
+        "code": "EVIL1",
+        "address": "x",
+        "timezone": "Asia/Shanghai",
+        "active": "on",
+        "actor": "",
+        "action": "",
+        "staff_id": str(admin_id),
+        "id": str(admin_id),
     }
 
 
@@ -108,9 +128,11 @@ def call(fn: Any, state: rx.State, args: list[Any]) -> list[Any]:
     result = fn(state, *args)
     out: list[Any] = []
     if inspect.isasyncgen(result):
+
         async def drain() -> None:
             async for item in result:
                 out.append(item)
+
         _run(drain())
     elif inspect.iscoroutine(result):
         out.append(_run(result))
@@ -126,12 +148,15 @@ def dump(engine: Any) -> dict[str, list[str]]:
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
             found = conn.execute(text(f'SELECT * FROM "{table.name}"')).all()
-            rows[table.name] = sorted(json.dumps(list(r), default=str, ensure_ascii=False)
-                                      for r in found)
+            rows[table.name] = sorted(
+                json.dumps(list(r), default=str, ensure_ascii=False) for r in found
+            )
     return rows
 
 
-def changed_tables(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, list[str]]:
+def changed_tables(
+    before: dict[str, list[str]], after: dict[str, list[str]]
+) -> dict[str, list[str]]:
     diff: dict[str, list[str]] = {}
     for name in before:
         added = sorted(set(after[name]) - set(before[name]))
@@ -165,24 +190,43 @@ def world(engine, monkeypatch, tmp_path):
         from backoffice.demo import admin_actor
 
         admin = admin_actor(session)
-        gz_member = create_member(session, admin, MemberInput(
-            name=SECRET_NAME, phone=SECRET_PHONE, home_store_id=stores["GZ01"]))
-        create_member(session, admin, MemberInput(name="上海会员", phone="13955556666",
-                                                  home_store_id=stores["SH01"]))
+        gz_member = create_member(
+            session,
+            admin,
+            MemberInput(name=SECRET_NAME, phone=SECRET_PHONE, home_store_id=stores["GZ01"]),
+        )
+        create_member(
+            session,
+            admin,
+            MemberInput(name="上海会员", phone="13955556666", home_store_id=stores["SH01"]),
+        )
         session.commit()
         token = sign_in(session, "reception", DEMO_PASSWORD).token
         session.commit()
-    yield {"engine": engine, "stores": stores, "gz_member": gz_member.id, "token": token,
-           "admin_id": admin.staff_id}
+    yield {
+        "engine": engine,
+        "stores": stores,
+        "gz_member": gz_member.id,
+        "token": token,
+        "admin_id": admin.staff_id,
+    }
     get_settings.cache_clear()
 
 
 def fresh_root(query_id: int, token: str) -> rx.State:
     root = rx.State(_reflex_internal_init=True)
     root.router_data = root._update_router_vars(
-        {"pathname": "/member", "asPath": f"/member?id={query_id}", "query": {"id": str(query_id)},
-         "headers": {"origin": "http://127.0.0.1"}, "ip": "127.0.0.1", "token": "t", "sid": "s"},
-        {})
+        {
+            "pathname": "/member",
+            "asPath": f"/member?id={query_id}",
+            "query": {"id": str(query_id)},
+            "headers": {"origin": "http://127.0.0.1"},
+            "ip": "127.0.0.1",
+            "token": "t",
+            "sid": "s",
+        },
+        {},
+    )
     session_state = root.get_substate(SessionState.get_full_name().split("."))
     session_state.session_token = token
     return root
@@ -231,7 +275,9 @@ def test_every_handler_refuses_the_wrong_caller(world, who):
         after = dump(world["engine"])
         diff = changed_tables(before, after)
         if not allowed(diff, handler_name):
-            failures.append(f"{state_name}.{handler_name} changed {json.dumps(diff, ensure_ascii=False)[:300]}")
+            failures.append(
+                f"{state_name}.{handler_name} changed {json.dumps(diff, ensure_ascii=False)[:300]}"
+            )
         leaked = json.dumps(root.dict(), default=str, ensure_ascii=False)
         if SECRET_NAME in leaked or SECRET_PHONE in leaked or SECRET_PHONE[-4:] + '"' in leaked:
             failures.append(f"{state_name}.{handler_name} exposed the GZ01 member")

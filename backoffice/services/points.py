@@ -1,0 +1,321 @@
+"""Points (积分): an append-only ledger, a balance changed only by conditional updates, and
+earn entries kept as lots that spending and expiry consume first-in-first-out."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from backoffice.errors import ValidationFailed
+from backoffice.models import Member, PointsAccount, PointsEntry, PointsKind
+from backoffice.models.base import utcnow
+from backoffice.services import audit, events
+from backoffice.services.access import Actor, require
+from backoffice.services.loyalty_settings import current_settings
+from backoffice.settings import get_settings
+
+
+def expiry_for(earned_at: datetime, months: int) -> datetime:
+    """End of the Nth month after the month of earning, in the organisation's time zone."""
+    tz = ZoneInfo(get_settings().default_timezone)
+    local = earned_at.astimezone(tz)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    end = datetime.combine(
+        local.replace(year=year, month=month, day=last_day).date(), time(23, 59, 59), tzinfo=tz
+    )
+    return end.astimezone(UTC)
+
+
+def _ensure_account(session: Session, member_id: int) -> None:
+    if session.get(PointsAccount, member_id) is None:
+        session.add(PointsAccount(member_id=member_id, balance=0))
+        session.flush()
+
+
+def balance_of(session: Session, member_id: int) -> int:
+    account = session.exec(
+        select(PointsAccount.balance).where(PointsAccount.member_id == member_id)
+    ).first()
+    return int(account or 0)
+
+
+def credit(
+    session: Session,
+    member_id: int,
+    points: int,
+    kind: PointsKind,
+    *,
+    cause_type: str,
+    cause_id: object = "",
+    store_id: int | None = None,
+    actor_id: int | None = None,
+    note: str = "",
+    lot: bool = True,
+) -> PointsEntry:
+    """Add points in the caller's transaction; earned points become a lot that expires."""
+    if points <= 0:
+        raise ValueError("credit needs a positive amount")
+    _ensure_account(session, member_id)
+    session.exec(
+        update(PointsAccount)
+        .where(PointsAccount.member_id == member_id)  # type: ignore[call-overload]
+        .values(balance=PointsAccount.balance + points)
+    )
+    now = utcnow()
+    entry = PointsEntry(
+        member_id=member_id,
+        store_id=store_id,
+        kind=kind,
+        delta=points,
+        balance_after=balance_of(session, member_id),
+        cause_type=cause_type,
+        cause_id=str(cause_id),
+        note=note[:300],
+        actor_id=actor_id,
+        created_at=now,
+        expires_at=expiry_for(now, current_settings(session).points_expiry_months) if lot else None,
+        remaining=points,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def debit(
+    session: Session,
+    member_id: int,
+    points: int,
+    kind: PointsKind,
+    *,
+    cause_type: str,
+    cause_id: object = "",
+    store_id: int | None = None,
+    actor_id: int | None = None,
+    note: str = "",
+    field: str = "points",
+) -> PointsEntry:
+    """Take points if the balance allows it (one conditional update, so concurrent spends
+    cannot overdraw), then consume the oldest lots first."""
+    if points <= 0:
+        raise ValueError("debit needs a positive amount")
+    _ensure_account(session, member_id)
+    result = session.exec(  # type: ignore[call-overload]
+        update(PointsAccount)
+        .where(PointsAccount.member_id == member_id, PointsAccount.balance >= points)
+        .values(balance=PointsAccount.balance - points)
+    )
+    if result.rowcount != 1:
+        raise ValidationFailed({field: "error.points_insufficient"})
+    _consume_lots(session, member_id, points)
+    entry = PointsEntry(
+        member_id=member_id,
+        store_id=store_id,
+        kind=kind,
+        delta=-points,
+        balance_after=balance_of(session, member_id),
+        cause_type=cause_type,
+        cause_id=str(cause_id),
+        note=note[:300],
+        actor_id=actor_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _consume_lots(session: Session, member_id: int, points: int) -> None:
+    lots = session.exec(
+        select(PointsEntry)
+        .where(PointsEntry.member_id == member_id, PointsEntry.remaining > 0)
+        .order_by(col(PointsEntry.expires_at).asc(), col(PointsEntry.id).asc())
+        .with_for_update()
+    ).all()
+    left = points
+    for lot in lots:
+        if left == 0:
+            break
+        used = min(lot.remaining, left)
+        lot.remaining -= used
+        left -= used
+        session.add(lot)
+    if left:  # the balance said yes, so the lots must cover it
+        raise RuntimeError(f"points lots of member {member_id} are short by {left}")
+
+
+def adjust_points(
+    session: Session, actor: Actor, member_id: int, delta: int, reason: str
+) -> PointsEntry:
+    """Staff add or deduct points by hand; the reason is kept on the ledger and audit."""
+    require(actor, "points.adjust")
+    member = session.get(Member, member_id)
+    if member is None or not actor.in_scope(member.home_store_id):
+        raise ValidationFailed({"member": "error.member_not_found"})
+    if not reason.strip():
+        raise ValidationFailed({"reason": "error.reason_required"})
+    if delta == 0 or abs(delta) > 10_000_000:
+        raise ValidationFailed({"points": "error.points_amount"})
+    kwargs = dict(
+        cause_type="staff",
+        cause_id=actor.staff_id,
+        store_id=member.home_store_id,
+        actor_id=actor.staff_id,
+        note=reason.strip(),
+    )
+    entry = (
+        credit(session, member_id, delta, PointsKind.ADJUST, **kwargs)
+        if delta > 0
+        else debit(session, member_id, -delta, PointsKind.ADJUST, **kwargs)
+    )
+    audit.record(
+        session,
+        actor,
+        "points.adjust",
+        target_type="member",
+        target_id=member_id,
+        store_id=member.home_store_id,
+        changes={"points": delta, "reason": reason.strip(), "balance": entry.balance_after},
+    )
+    return entry
+
+
+@dataclass
+class LedgerPage:
+    rows: list[PointsEntry]
+    total: int
+
+
+def points_ledger(
+    session: Session, actor: Actor, member_id: int, page: int = 1, page_size: int = 20
+) -> LedgerPage:
+    require(actor, "sales.read")
+    member = session.get(Member, member_id)
+    if member is None or not actor.in_scope(member.home_store_id):
+        raise ValidationFailed({"member": "error.member_not_found"})
+    stmt = select(PointsEntry).where(PointsEntry.member_id == member_id)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(col(PointsEntry.id).desc())
+        .offset((max(1, page) - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return LedgerPage(rows=list(rows), total=int(total))
+
+
+@dataclass
+class ExpiryReport:
+    members: int
+    points: int
+
+
+def expire_points(session: Session, now: datetime | None = None, batch: int = 5000) -> ExpiryReport:
+    """Nightly: every lot past its date expires; one ledger entry per member, in batches."""
+    now = now or utcnow()
+    members_done = points_done = 0
+    while True:
+        rows = session.exec(
+            select(PointsEntry.member_id, func.sum(PointsEntry.remaining))
+            .where(PointsEntry.remaining > 0, col(PointsEntry.expires_at) <= now)
+            .group_by(PointsEntry.member_id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        member_ids = [m for m, _ in rows]
+        for member_id, amount in rows:
+            session.exec(
+                update(PointsAccount)
+                .where(PointsAccount.member_id == member_id)  # type: ignore[call-overload]
+                .values(balance=PointsAccount.balance - int(amount))
+            )
+        session.exec(
+            update(PointsEntry)
+            .where(  # type: ignore[call-overload]
+                col(PointsEntry.member_id).in_(member_ids),
+                PointsEntry.remaining > 0,
+                col(PointsEntry.expires_at) <= now,
+            )
+            .values(remaining=0)
+        )
+        balances = dict(
+            session.exec(
+                select(PointsAccount.member_id, PointsAccount.balance).where(
+                    col(PointsAccount.member_id).in_(member_ids)
+                )
+            ).all()
+        )
+        session.add_all(
+            [
+                PointsEntry(
+                    member_id=member_id,
+                    kind=PointsKind.EXPIRE,
+                    delta=-int(amount),
+                    balance_after=balances[member_id],
+                    cause_type="expiry",
+                    cause_id=now.date().isoformat(),
+                    created_at=now,
+                )
+                for member_id, amount in rows
+            ]
+        )
+        session.flush()
+        members_done += len(rows)
+        points_done += sum(int(a) for _, a in rows)
+    if members_done:
+        audit.record(
+            session,
+            None,
+            "points.expire",
+            actor_name="system",
+            changes={"members": members_done, "points": points_done},
+        )
+    return ExpiryReport(members=members_done, points=points_done)
+
+
+def notify_expiring_points(session: Session, now: datetime | None = None, batch: int = 5000) -> int:
+    """Emit `points.expiring` once per member for lots expiring within the notice window."""
+    now = now or utcnow()
+    horizon = now + timedelta(days=current_settings(session).expiring_notice_days)
+    notified = 0
+    while True:
+        rows = session.exec(
+            select(
+                PointsEntry.member_id,
+                func.sum(PointsEntry.remaining),
+                func.min(PointsEntry.expires_at),
+            )
+            .where(
+                PointsEntry.remaining > 0,
+                col(PointsEntry.expires_at) > now,
+                col(PointsEntry.expires_at) <= horizon,
+                col(PointsEntry.notified_expiring).is_(False),
+            )
+            .group_by(PointsEntry.member_id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return notified
+        member_ids = [m for m, _, _ in rows]
+        session.exec(
+            update(PointsEntry)
+            .where(  # type: ignore[call-overload]
+                col(PointsEntry.member_id).in_(member_ids),
+                PointsEntry.remaining > 0,
+                col(PointsEntry.expires_at) <= horizon,
+            )
+            .values(notified_expiring=True)
+        )
+        for member_id, amount, first in rows:
+            events.emit(
+                session,
+                "points.expiring",
+                member_id=member_id,
+                payload={"points": int(amount), "expires_at": str(first)},
+            )
+        notified += len(rows)
