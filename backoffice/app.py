@@ -5,7 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 import backoffice.models  # noqa: F401  (tables registered before any query)
-from backoffice.pages import login, member_detail, member_form, member_import, members  # noqa: F401
+from backoffice.pages import (  # noqa: F401
+    checkout,
+    login,
+    loyalty_settings,
+    member_form,
+    member_import,
+    member_page,
+    members,
+)
 
 
 def index() -> rx.Component:

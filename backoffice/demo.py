@@ -51,6 +51,92 @@ DEMO_FIELDS = [
 ]
 
 
+def seed_loyalty(session: Session, admin: Actor) -> None:
+    """A programme a salon chain would run: four tiers, 1 point per ¥1, top-up bonuses,
+    three coupon templates and a small redemption catalog."""
+    from backoffice.services.catalog import CatalogItemInput, create_item
+    from backoffice.services.coupons import CouponTemplateInput, create_template
+    from backoffice.services.earn_rules import EarnRuleInput, create_rule
+    from backoffice.services.tiers import TierInput, create_tier
+    from backoffice.services.topup_rules import TopupRuleInput, create_topup_rule
+
+    for spec in [
+        TierInput(code="BASIC", name="普通会员", rank=0, birthday_bonus_points=100),
+        TierInput(
+            code="SILVER",
+            name="银卡",
+            rank=1,
+            threshold=200_000,
+            retain_threshold=100_000,
+            discount_bp=500,
+            points_multiplier_pct=120,
+            birthday_bonus_points=300,
+            perks="生日月 95 折券",
+        ),
+        TierInput(
+            code="GOLD",
+            name="金卡",
+            rank=2,
+            threshold=500_000,
+            retain_threshold=300_000,
+            discount_bp=1000,
+            points_multiplier_pct=150,
+            birthday_bonus_points=800,
+            perks="免费停车，专属顾问",
+        ),
+        TierInput(
+            code="DIAMOND",
+            name="钻石",
+            rank=3,
+            threshold=1_500_000,
+            retain_threshold=1_000_000,
+            discount_bp=1500,
+            points_multiplier_pct=200,
+            birthday_bonus_points=2000,
+            perks="VIP 包间，优先预约",
+        ),
+    ]:
+        create_tier(session, admin, spec)
+    create_rule(
+        session,
+        admin,
+        EarnRuleInput(name="消费 1 元得 1 分", kind="spend", points=1, per_cents=100),
+    )
+    create_rule(
+        session,
+        admin,
+        EarnRuleInput(name="护肤类加倍", kind="category", points=1, per_cents=100, category="护肤"),
+    )
+    create_rule(session, admin, EarnRuleInput(name="注册送 200 分", kind="signup", points=200))
+    create_rule(
+        session, admin, EarnRuleInput(name="推荐好友送 500 分", kind="referral", points=500)
+    )
+    create_topup_rule(session, admin, TopupRuleInput(min_cents=100_000, bonus_cents=20_000))
+    create_topup_rule(session, admin, TopupRuleInput(min_cents=200_000, bonus_cents=50_000))
+    create_template(
+        session,
+        admin,
+        CouponTemplateInput(
+            name="满200减30", kind="amount_off", amount_off_cents=3_000, threshold_cents=20_000
+        ),
+    )
+    create_template(
+        session,
+        admin,
+        CouponTemplateInput(name="8折券", kind="percent_off", percent_off_bp=2_000, valid_days=14),
+    )
+    create_template(
+        session,
+        admin,
+        CouponTemplateInput(
+            name="生日赠送护理", kind="free_item", free_item="基础护理", valid_days=30
+        ),
+    )
+    create_item(session, admin, CatalogItemInput(name="定制毛巾", points_price=800, stock=100))
+    create_item(session, admin, CatalogItemInput(name="精华小样", points_price=1500, stock=50))
+    create_item(session, admin, CatalogItemInput(name="护理体验券", points_price=3000, stock=20))
+
+
 def is_seeded(session: Session) -> bool:
     return session.exec(select(Staff).limit(1)).first() is not None
 
@@ -93,6 +179,38 @@ def seed_org(session: Session, password: str = DEMO_PASSWORD) -> dict[str, int]:
     return store_ids
 
 
+def _demo_history(
+    session: Session, admin: Actor, rng: random.Random, member_id: int, store_id: int, index: int
+) -> None:
+    """A few top-ups, sales and a coupon, so balances and ledgers have something to show."""
+    from backoffice.services.coupons import issue_coupon
+    from backoffice.services.sales import SaleInput, SaleItem, record_sale
+    from backoffice.services.wallet import top_up
+
+    if index % 4 == 0:
+        top_up(
+            session, admin, store_id, rng.choice([50_000, 100_000, 200_000]), member_id=member_id
+        )
+    for _ in range(rng.randint(0, 3)):
+        record_sale(
+            session,
+            admin,
+            SaleInput(
+                member_id=member_id,
+                store_id=store_id,
+                items=[
+                    SaleItem(
+                        name=rng.choice(["洗剪吹", "烫发", "面部护理", "美甲"]),
+                        category=rng.choice(["美发", "护肤", "美甲"]),
+                        unit_cents=rng.choice([8_800, 19_800, 38_800, 68_800]),
+                    )
+                ],
+            ),
+        )
+    if index % 3 == 0:
+        issue_coupon(session, admin, 1, member_id)
+
+
 def admin_actor(session: Session) -> Actor:
     from backoffice.services.access import load_actor
 
@@ -105,6 +223,7 @@ def seed_demo(
     """Fill an empty database with a small chain and its members."""
     store_ids = seed_org(session)
     admin = admin_actor(session)
+    seed_loyalty(session, admin)
     rng = random.Random(7)
     franchise = [store_ids[c] for c, *_ in STORES]
     used: set[str] = set()
@@ -133,6 +252,7 @@ def seed_demo(
             ),
             source="demo",
         )
+        _demo_history(session, admin, rng, member.id or 0, franchise[i % 3], i)
         if i % 25 == 24:
             change_member_status(session, admin, member.id or 0, "freeze", "会员申请暂停")
         if progress:

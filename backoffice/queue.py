@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from redis import Redis
@@ -44,8 +44,6 @@ def run_worker(url: str | None = None, burst: bool = False) -> int:
 
 def purge_expired_sessions() -> int:
     """Delete sign-in sessions that ended more than a day ago; reschedules itself."""
-    from datetime import UTC, datetime
-
     from sqlmodel import delete
 
     from backoffice.db import session_scope
@@ -65,7 +63,43 @@ def purge_expired_sessions() -> int:
     return removed
 
 
+NIGHTLY_HOUR = 3  # local time of the nightly loyalty run
+
+
+def _next_nightly(now: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(get_settings().default_timezone)
+    local = now.astimezone(tz)
+    run = local.replace(hour=NIGHTLY_HOUR, minute=0, second=0, microsecond=0)
+    if run <= local:
+        run += timedelta(days=1)
+    return run.astimezone(UTC)
+
+
+def nightly_loyalty() -> dict[str, int]:
+    """Birthday points, expiring notices, expiry, coupon expiry, downgrades; then reschedule."""
+    from dataclasses import asdict
+
+    from backoffice.db import session_scope
+    from backoffice.services.loyalty_jobs import run_nightly
+
+    with session_scope() as session:
+        report = run_nightly(session)
+    job = get_current_job()
+    if job is not None:
+        _schedule_nightly(Queue("default", connection=job.connection))
+    return asdict(report)
+
+
+def _schedule_nightly(queue: Queue) -> None:
+    when = _next_nightly(datetime.now(UTC))
+    # One id per night: restarts and retries never schedule the same night twice.
+    queue.enqueue_at(when, nightly_loyalty, job_id=f"nightly-loyalty-{when:%Y%m%d}")
+
+
 def schedule_housekeeping(connection: Redis) -> None:
     """Enqueue the periodic jobs once at start-up (RQ's scheduler runs them on time)."""
     queue = Queue("default", connection=connection)
     queue.enqueue(purge_expired_sessions, job_id="housekeeping-sessions-now")
+    _schedule_nightly(queue)

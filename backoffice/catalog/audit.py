@@ -1,5 +1,49 @@
-"""UI strings: key → (Simplified Chinese, English)."""
+"""Strings of the audit log page: key → (Simplified Chinese, English)."""
 
 from __future__ import annotations
 
-STRINGS: dict[str, tuple[str, str]] = {}
+STRINGS: dict[str, tuple[str, str]] = {
+    "audit.title": ("审计日志", "Audit log"),
+    "audit.actor": ("操作人", "Actor"),
+    "audit.actor_placeholder": ("用户名", "Username"),
+    "audit.role": ("角色", "Role"),
+    "audit.store": ("门店", "Store"),
+    "audit.action": ("操作", "Action"),
+    "audit.action_placeholder": ("操作前缀，如 members.", "Action prefix, e.g. members."),
+    "audit.date_from": ("开始日期", "From"),
+    "audit.date_to": ("结束日期", "To"),
+    "audit.col.time": ("时间", "Time"),
+    "audit.col.actor": ("操作人", "Actor"),
+    "audit.col.role": ("角色", "Role"),
+    "audit.col.store": ("门店", "Store"),
+    "audit.col.action": ("操作", "Action"),
+    "audit.col.target": ("对象", "Target"),
+    "audit.col.changes": ("变更", "Changes"),
+    "audit.verify": ("校验哈希链", "Verify chain"),
+    "audit.verifying": ("正在校验…", "Verifying…"),
+    "audit.verify_ok": (
+        "已校验 {checked} 条记录，哈希链完整，未被篡改",
+        "Checked {checked} entries: the chain is intact",
+    ),
+    "audit.verify_bad": (
+        "已校验 {checked} 条记录，发现 {count} 个问题",
+        "Checked {checked} entries: {count} problems found",
+    ),
+    "audit.system": ("系统", "System"),
+    "action.stores.create": ("创建门店", "Store created"),
+    "action.stores.update": ("修改门店", "Store edited"),
+    "action.staff.create": ("创建员工", "Staff created"),
+    "action.staff.update": ("修改员工", "Staff edited"),
+    "action.staff.password_reset": ("重置密码", "Password reset"),
+    "action.staff.password_changed": ("修改本人密码", "Own password changed"),
+    "action.staff.unlock": ("解锁账号", "Account unlocked"),
+    "action.staff.locale": ("切换语言", "Language changed"),
+    "action.forms.add_field": ("添加表单字段", "Form field added"),
+    "action.forms.update_field": ("修改表单字段", "Form field edited"),
+    "action.forms.reorder": ("调整字段顺序", "Form fields reordered"),
+    "action.auth.sign_in": ("登录", "Signed in"),
+    "action.auth.sign_out": ("退出登录", "Signed out"),
+    "action.auth.sign_in_failed": ("登录失败", "Sign-in failed"),
+    "action.auth.sign_in_locked": ("锁定期间尝试登录", "Sign-in while locked"),
+    "action.system.bootstrap": ("系统初始化", "System set up"),
+}

@@ -11,8 +11,10 @@ from backoffice.pages.session import SessionState, tr
 # (route, catalog key, icon, permission that makes the link useful)
 NAV = [
     ("/members", "nav.members", "users", "members.read"),
+    ("/checkout", "nav.checkout", "shopping-cart", "sales.create"),
     ("/members/import", "nav.import", "upload", "members.import"),
     ("/settings/form", "nav.form", "list-checks", "forms.manage"),
+    ("/settings/loyalty", "nav.loyalty", "gift", "loyalty.read"),
     ("/stores", "nav.stores", "store", "stores.read"),
     ("/staff", "nav.staff", "id-card", "staff.read"),
     ("/audit", "nav.audit", "shield-check", "audit.read"),

@@ -10,7 +10,6 @@ from backoffice.components.fields import field_error, status_badge
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_day, format_when
-from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services import forms
 from backoffice.services.members import change_member_status, get_member, member_timeline
@@ -286,13 +285,8 @@ def timeline_card() -> rx.Component:
     )
 
 
-@rx.page(
-    route="/member",
-    title="Member · Back-office",
-    on_load=[SessionState.require_sign_in, MemberDetailState.open_page],
-)
-def member_detail_page() -> rx.Component:
-    actions = rx.cond(
+def member_actions() -> rx.Component:
+    return rx.cond(
         MemberDetailState.found,
         rx.hstack(
             rx.cond(
@@ -311,15 +305,4 @@ def member_detail_page() -> rx.Component:
             ),
             spacing="2",
         ),
-    )
-    return shell(
-        rx.hstack(
-            rx.link(rx.icon("arrow-left"), href="/members"), tr("member.profile"), align="center"
-        ),
-        rx.cond(
-            MemberDetailState.found,
-            rx.vstack(profile_card(), timeline_card(), spacing="4", align="stretch"),
-        ),
-        status_dialog(),
-        actions=actions,
     )

@@ -39,6 +39,12 @@ def list_fields(session: Session, include_hidden: bool = False) -> list[FormFiel
     return list(session.exec(stmt.order_by(FormField.position, FormField.id)).all())
 
 
+def design_fields(session: Session, actor: Actor) -> list[FormField]:
+    """Every field, hidden ones too, in form order: what the form designer shows."""
+    require(actor, "forms.manage")
+    return list_fields(session, include_hidden=True)
+
+
 def _validate(data: FieldInput, creating: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if creating and not _KEY.match(data.key.strip()):
@@ -115,6 +121,26 @@ def update_field(session: Session, actor: Actor, field_id: int, data: FieldInput
             target_id=field.key,
             changes=changes,
         )
+    return field
+
+
+def set_field_hidden(session: Session, actor: Actor, field_id: int, hidden: bool) -> FormField:
+    """Hide a field from the form and filters (stored answers stay), or show it again."""
+    require(actor, "forms.manage")
+    field = session.get(FormField, field_id)
+    if field is None:
+        raise NotFound("error.not_found")
+    if field.hidden != hidden:
+        audit.record(
+            session,
+            actor,
+            "forms.update_field",
+            target_type="form_field",
+            target_id=field.key,
+            changes={"hidden": [field.hidden, hidden]},
+        )
+        field.hidden = hidden
+        session.add(field)
     return field
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -51,6 +52,7 @@ class MemberInput(BaseModel):
     custom: dict[str, Any] = {}
     member_no: str = ""  # optional: imports from an old system keep their card numbers
     joined_at: str | date | None = None
+    referrer_ref: str = ""  # the referring member's number or phone (referral rewards)
 
 
 @dataclass
@@ -230,11 +232,13 @@ def create_member(
     values = validate_member(session, data, forms.list_fields(session))
     require(actor, "members.write", values["home_store_id"])
     _check_unique(session, actor, values, None)
+    referrer = _find_referrer(session, data.referrer_ref)
     tags = clean_tags(data.tags)
     member = Member(
         **{"member_no": values.pop("member_no", "T" + uuid.uuid4().hex[:19])},
         **values,
         created_by=actor.staff_id,
+        referrer_id=referrer.id if referrer else None,
     )
     session.add(member)
     session.flush()
@@ -263,7 +267,57 @@ def create_member(
         store_id=member.home_store_id,
         payload={"source": source},
     )
+    if source not in NO_WELCOME_POINTS:
+        _welcome_points(session, member, referrer)
     return member
+
+
+# Members brought over from another system already have their history: no welcome points.
+NO_WELCOME_POINTS = ("import", "demo")
+
+
+def _find_referrer(session: Session, ref: str) -> Member | None:
+    """A referral code is the referrer's member number or phone number."""
+    ref = ref.strip()
+    if not ref:
+        return None
+    conditions = [Member.member_no == ref.upper()]
+    with contextlib.suppress(ValidationFailed):
+        conditions.append(Member.phone == normalize_phone(ref, field="referrer_ref"))
+    referrer = session.exec(select(Member).where(or_(*conditions))).first()
+    if referrer is None or referrer.status != MemberStatus.ACTIVE:
+        raise ValidationFailed({"referrer_ref": "error.referrer_unknown"})
+    return referrer
+
+
+def _welcome_points(session: Session, member: Member, referrer: Member | None) -> None:
+    from backoffice.models import EarnRuleKind, PointsKind
+    from backoffice.services import points
+    from backoffice.services.earn_rules import fixed_points
+
+    signup = fixed_points(session, EarnRuleKind.SIGNUP, member.home_store_id)
+    if signup:
+        points.credit(
+            session,
+            member.id or 0,
+            signup,
+            PointsKind.EARN,
+            cause_type="signup",
+            cause_id=member.id,
+            store_id=member.home_store_id,
+        )
+    if referrer is not None:
+        bonus = fixed_points(session, EarnRuleKind.REFERRAL, member.home_store_id)
+        if bonus:
+            points.credit(
+                session,
+                referrer.id or 0,
+                bonus,
+                PointsKind.EARN,
+                cause_type="referral",
+                cause_id=member.id,
+                store_id=member.home_store_id,
+            )
 
 
 def _load_in_scope(

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
 from backoffice.models import Member, PointsAccount, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
-from backoffice.services import audit, events
+from backoffice.services import audit
 from backoffice.services.access import Actor, require
 from backoffice.services.loyalty_settings import current_settings
 from backoffice.settings import get_settings
@@ -33,10 +33,20 @@ def expiry_for(earned_at: datetime, months: int) -> datetime:
     return end.astimezone(UTC)
 
 
-def _ensure_account(session: Session, member_id: int) -> None:
-    if session.get(PointsAccount, member_id) is None:
-        session.add(PointsAccount(member_id=member_id, balance=0))
-        session.flush()
+def _change_balance(session: Session, member_id: int, delta: int) -> int | None:
+    """One conditional UPDATE … RETURNING: the new balance, or None if it would go negative."""
+    stmt = update(PointsAccount).where(PointsAccount.member_id == member_id)
+    if delta < 0:
+        stmt = stmt.where(PointsAccount.balance >= -delta)
+    stmt = stmt.values(balance=PointsAccount.balance + delta).returning(PointsAccount.balance)
+    row = session.execute(stmt).first()
+    if row is not None:
+        return int(row[0])
+    if session.get(PointsAccount, member_id) is not None:
+        return None
+    session.add(PointsAccount(member_id=member_id, balance=0))  # first points ever
+    session.flush()
+    return _change_balance(session, member_id, delta)
 
 
 def balance_of(session: Session, member_id: int) -> int:
@@ -62,19 +72,14 @@ def credit(
     """Add points in the caller's transaction; earned points become a lot that expires."""
     if points <= 0:
         raise ValueError("credit needs a positive amount")
-    _ensure_account(session, member_id)
-    session.exec(
-        update(PointsAccount)
-        .where(PointsAccount.member_id == member_id)  # type: ignore[call-overload]
-        .values(balance=PointsAccount.balance + points)
-    )
+    balance = _change_balance(session, member_id, points)
     now = utcnow()
     entry = PointsEntry(
         member_id=member_id,
         store_id=store_id,
         kind=kind,
         delta=points,
-        balance_after=balance_of(session, member_id),
+        balance_after=balance or 0,
         cause_type=cause_type,
         cause_id=str(cause_id),
         note=note[:300],
@@ -105,13 +110,8 @@ def debit(
     cannot overdraw), then consume the oldest lots first."""
     if points <= 0:
         raise ValueError("debit needs a positive amount")
-    _ensure_account(session, member_id)
-    result = session.exec(  # type: ignore[call-overload]
-        update(PointsAccount)
-        .where(PointsAccount.member_id == member_id, PointsAccount.balance >= points)
-        .values(balance=PointsAccount.balance - points)
-    )
-    if result.rowcount != 1:
+    balance = _change_balance(session, member_id, -points)
+    if balance is None:
         raise ValidationFailed({field: "error.points_insufficient"})
     _consume_lots(session, member_id, points)
     entry = PointsEntry(
@@ -119,7 +119,7 @@ def debit(
         store_id=store_id,
         kind=kind,
         delta=-points,
-        balance_after=balance_of(session, member_id),
+        balance_after=balance,
         cause_type=cause_type,
         cause_id=str(cause_id),
         note=note[:300],
@@ -130,23 +130,27 @@ def debit(
     return entry
 
 
-def _consume_lots(session: Session, member_id: int, points: int) -> None:
-    lots = session.exec(
-        select(PointsEntry)
-        .where(PointsEntry.member_id == member_id, PointsEntry.remaining > 0)
-        .order_by(col(PointsEntry.expires_at).asc(), col(PointsEntry.id).asc())
-        .with_for_update()
-    ).all()
+def _consume_lots(session: Session, member_id: int, points: int, chunk: int = 20) -> None:
+    """Oldest-expiring lots first, read a few at a time (a member may hold thousands)."""
     left = points
-    for lot in lots:
-        if left == 0:
-            break
-        used = min(lot.remaining, left)
-        lot.remaining -= used
-        left -= used
-        session.add(lot)
-    if left:  # the balance said yes, so the lots must cover it
-        raise RuntimeError(f"points lots of member {member_id} are short by {left}")
+    while left:
+        lots = session.exec(
+            select(PointsEntry)
+            .where(PointsEntry.member_id == member_id, PointsEntry.remaining > 0)
+            .order_by(col(PointsEntry.expires_at).asc(), col(PointsEntry.id).asc())
+            .limit(chunk)
+            .with_for_update()
+        ).all()
+        if not lots:  # the balance said yes, so the lots must cover it
+            raise RuntimeError(f"points lots of member {member_id} are short by {left}")
+        for lot in lots:
+            used = min(lot.remaining, left)
+            lot.remaining -= used
+            left -= used
+            session.add(lot)
+            if left == 0:
+                break
+        session.flush()
 
 
 def adjust_points(
@@ -215,107 +219,119 @@ class ExpiryReport:
 
 
 def expire_points(session: Session, now: datetime | None = None, batch: int = 5000) -> ExpiryReport:
-    """Nightly: every lot past its date expires; one ledger entry per member, in batches."""
+    """Nightly: every lot past its date expires; one ledger entry per member.
+
+    One aggregate query finds what is due, then accounts and entries change in bulk
+    statements per chunk (no ORM object per member), so 1M members stay in minutes.
+    """
     now = now or utcnow()
-    members_done = points_done = 0
-    while True:
-        rows = session.exec(
-            select(PointsEntry.member_id, func.sum(PointsEntry.remaining))
-            .where(PointsEntry.remaining > 0, col(PointsEntry.expires_at) <= now)
-            .group_by(PointsEntry.member_id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        member_ids = [m for m, _ in rows]
-        for member_id, amount in rows:
-            session.exec(
-                update(PointsAccount)
-                .where(PointsAccount.member_id == member_id)  # type: ignore[call-overload]
-                .values(balance=PointsAccount.balance - int(amount))
-            )
-        session.exec(
-            update(PointsEntry)
-            .where(  # type: ignore[call-overload]
-                col(PointsEntry.member_id).in_(member_ids),
-                PointsEntry.remaining > 0,
-                col(PointsEntry.expires_at) <= now,
-            )
-            .values(remaining=0)
+    due = session.execute(
+        select(PointsEntry.member_id, func.sum(PointsEntry.remaining))
+        .where(PointsEntry.remaining > 0, col(PointsEntry.expires_at) <= now)
+        .group_by(PointsEntry.member_id)
+    ).all()
+    if not due:
+        return ExpiryReport(members=0, points=0)
+    conn = session.connection()
+    accounts, entries = PointsAccount.__table__, PointsEntry.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(due), batch):
+        chunk = [(int(m), int(a)) for m, a in due[start : start + batch]]
+        conn.execute(
+            update(accounts)
+            .where(accounts.c.member_id == bindparam("m"))
+            .values(balance=accounts.c.balance - bindparam("a")),
+            [{"m": m, "a": a} for m, a in chunk],
         )
         balances = dict(
-            session.exec(
-                select(PointsAccount.member_id, PointsAccount.balance).where(
-                    col(PointsAccount.member_id).in_(member_ids)
+            conn.execute(
+                select(accounts.c.member_id, accounts.c.balance).where(
+                    accounts.c.member_id.in_([m for m, _ in chunk])
                 )
             ).all()
         )
-        session.add_all(
+        conn.execute(
+            insert(entries),
             [
-                PointsEntry(
-                    member_id=member_id,
-                    kind=PointsKind.EXPIRE,
-                    delta=-int(amount),
-                    balance_after=balances[member_id],
-                    cause_type="expiry",
-                    cause_id=now.date().isoformat(),
-                    created_at=now,
-                )
-                for member_id, amount in rows
-            ]
+                {
+                    "member_id": m,
+                    "store_id": None,
+                    "kind": PointsKind.EXPIRE,
+                    "delta": -a,
+                    "balance_after": balances[m],
+                    "cause_type": "expiry",
+                    "cause_id": now.date().isoformat(),
+                    "note": "",
+                    "expires_at": None,
+                    "remaining": 0,
+                    "notified_expiring": False,
+                    "actor_id": None,
+                    "created_at": now,
+                }
+                for m, a in chunk
+            ],
         )
-        session.flush()
-        members_done += len(rows)
-        points_done += sum(int(a) for _, a in rows)
-    if members_done:
-        audit.record(
-            session,
-            None,
-            "points.expire",
-            actor_name="system",
-            changes={"members": members_done, "points": points_done},
-        )
-    return ExpiryReport(members=members_done, points=points_done)
+    conn.execute(
+        update(entries)
+        .where(entries.c.remaining > 0, entries.c.expires_at <= now)
+        .values(remaining=0)
+    )
+    total = sum(int(a) for _, a in due)
+    audit.record(
+        session,
+        None,
+        "points.expire",
+        actor_name="system",
+        changes={"members": len(due), "points": total},
+    )
+    return ExpiryReport(members=len(due), points=total)
 
 
 def notify_expiring_points(session: Session, now: datetime | None = None, batch: int = 5000) -> int:
     """Emit `points.expiring` once per member for lots expiring within the notice window."""
+    from backoffice.models import DomainEvent
+
     now = now or utcnow()
     horizon = now + timedelta(days=current_settings(session).expiring_notice_days)
-    notified = 0
-    while True:
-        rows = session.exec(
-            select(
-                PointsEntry.member_id,
-                func.sum(PointsEntry.remaining),
-                func.min(PointsEntry.expires_at),
-            )
-            .where(
-                PointsEntry.remaining > 0,
-                col(PointsEntry.expires_at) > now,
-                col(PointsEntry.expires_at) <= horizon,
-                col(PointsEntry.notified_expiring).is_(False),
-            )
-            .group_by(PointsEntry.member_id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return notified
-        member_ids = [m for m, _, _ in rows]
-        session.exec(
-            update(PointsEntry)
-            .where(  # type: ignore[call-overload]
-                col(PointsEntry.member_id).in_(member_ids),
-                PointsEntry.remaining > 0,
-                col(PointsEntry.expires_at) <= horizon,
-            )
-            .values(notified_expiring=True)
+    window = (
+        PointsEntry.remaining > 0,
+        col(PointsEntry.expires_at) > now,
+        col(PointsEntry.expires_at) <= horizon,
+    )
+    rows = session.execute(
+        select(
+            PointsEntry.member_id, func.sum(PointsEntry.remaining), func.min(PointsEntry.expires_at)
         )
-        for member_id, amount, first in rows:
-            events.emit(
-                session,
-                "points.expiring",
-                member_id=member_id,
-                payload={"points": int(amount), "expires_at": str(first)},
-            )
-        notified += len(rows)
+        .where(*window, col(PointsEntry.notified_expiring).is_(False))
+        .group_by(PointsEntry.member_id)
+    ).all()
+    if not rows:
+        return 0
+    conn = session.connection()
+    events_table = DomainEvent.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), batch):
+        conn.execute(
+            insert(events_table),
+            [
+                {
+                    "name": "points.expiring",
+                    "member_id": int(m),
+                    "store_id": None,
+                    "payload": {"points": int(a), "expires_at": str(first)},
+                    "created_at": now,
+                    "dispatched_at": None,
+                }
+                for m, a, first in rows[start : start + batch]
+            ],
+        )
+    entries = PointsEntry.__table__  # type: ignore[attr-defined]
+    conn.execute(
+        update(entries)
+        .where(
+            entries.c.remaining > 0,
+            entries.c.expires_at > now,
+            entries.c.expires_at <= horizon,
+            entries.c.notified_expiring.is_(False),
+        )
+        .values(notified_expiring=True)
+    )
+    return len(rows)

@@ -21,12 +21,6 @@ from backoffice.services.loyalty_settings import current_settings
 MAX_TOPUP_CENTS = 10_000_000  # ¥100,000 in one top-up
 
 
-def _ensure_account(session: Session, member_id: int) -> None:
-    if session.get(WalletAccount, member_id) is None:
-        session.add(WalletAccount(member_id=member_id))
-        session.flush()
-
-
 def balances(session: Session, member_id: int) -> tuple[int, int]:
     """(principal, bonus) in cents."""
     row = session.exec(
@@ -73,10 +67,9 @@ def _write(
 ) -> WalletEntry:
     """Append the ledger entry, then apply the deltas with one conditional update.
 
-    The entry goes in first, under a savepoint, so a second request with the same id
-    stops at the unique index before it can touch the balance.
+    With a request id the entry goes in first, under a savepoint, so a second request
+    with the same id stops at the unique index before it can touch the balance.
     """
-    _ensure_account(session, member_id)
     entry = WalletEntry(
         member_id=member_id,
         store_id=store_id,
@@ -89,13 +82,27 @@ def _write(
         actor_id=actor_id,
         note=note[:300],
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-            session.flush()
-    except IntegrityError as exc:
-        raise DuplicateRequest(request_id) from exc
-    result = session.exec(  # type: ignore[call-overload]
+    if request_id:
+        try:
+            with session.begin_nested():
+                session.add(entry)
+                session.flush()
+        except IntegrityError as exc:
+            raise DuplicateRequest(request_id) from exc
+    after = _change_balances(session, member_id, principal, bonus)
+    if after is None:
+        raise ValidationFailed({"wallet": "error.wallet_insufficient"})
+    entry.principal_after, entry.bonus_after = after
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _change_balances(
+    session: Session, member_id: int, principal: int, bonus: int
+) -> tuple[int, int] | None:
+    """One conditional UPDATE … RETURNING; None when either part would go negative."""
+    stmt = (
         update(WalletAccount)
         .where(
             WalletAccount.member_id == member_id,
@@ -103,13 +110,16 @@ def _write(
             WalletAccount.bonus + bonus >= 0,
         )
         .values(principal=WalletAccount.principal + principal, bonus=WalletAccount.bonus + bonus)
+        .returning(WalletAccount.principal, WalletAccount.bonus)
     )
-    if result.rowcount != 1:
-        raise ValidationFailed({"wallet": "error.wallet_insufficient"})
-    entry.principal_after, entry.bonus_after = balances(session, member_id)
-    session.add(entry)
+    row = session.execute(stmt).first()
+    if row is not None:
+        return int(row[0]), int(row[1])
+    if session.get(WalletAccount, member_id) is not None:
+        return None
+    session.add(WalletAccount(member_id=member_id))  # first stored value ever
     session.flush()
-    return entry
+    return _change_balances(session, member_id, principal, bonus)
 
 
 def split_payment(session: Session, member_id: int, amount_cents: int) -> tuple[int, int]:

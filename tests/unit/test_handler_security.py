@@ -80,6 +80,20 @@ def hostile_form(gz_store: int, admin_id: int) -> dict[str, Any]:
         "action": "",
         "staff_id": str(admin_id),
         "id": str(admin_id),
+        # loyalty forms: top-up, points, coupon, tier, refund, checkout
+        "amount": "100",
+        "points": "500",
+        "wallet": "1",
+        "template": "1",
+        "tier": "2",
+        "coupon": "1",
+        "member_ref": "13700000000",
+        "name_0": "剪发",
+        "price_0": "10",
+        "threshold": "1",
+        "rank": "9",
+        "points_price": "1",
+        "min_cents": "1",
     }
 
 

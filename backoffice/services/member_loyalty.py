@@ -1,0 +1,44 @@
+"""Everything loyalty about one member, for the member page: tier and progress, points and
+stored value with their ledgers, coupons and sales, for staff who may see the member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from backoffice.errors import NotFound
+from backoffice.models import Coupon, CouponTemplate, Member, PointsEntry, Sale, WalletEntry
+from backoffice.services import coupons, points, tiers, wallet
+from backoffice.services.access import Actor, require
+from backoffice.services.sales import member_sales
+
+
+@dataclass
+class MemberLoyalty:
+    progress: tiers.TierProgress
+    points_balance: int
+    wallet_principal: int
+    wallet_bonus: int
+    points_rows: list[PointsEntry]
+    wallet_rows: list[WalletEntry]
+    coupons: list[tuple[Coupon, CouponTemplate]]
+    sales: list[Sale]
+
+
+def member_loyalty(session: Session, actor: Actor, member_id: int) -> MemberLoyalty:
+    require(actor, "sales.read")
+    member = session.get(Member, member_id)
+    if member is None or not actor.in_scope(member.home_store_id):
+        raise NotFound("error.member_not_found")
+    principal, bonus = wallet.balances(session, member_id)
+    return MemberLoyalty(
+        progress=tiers.tier_progress(session, member),
+        points_balance=points.balance_of(session, member_id),
+        wallet_principal=principal,
+        wallet_bonus=bonus,
+        points_rows=points.points_ledger(session, actor, member_id, page_size=30).rows,
+        wallet_rows=wallet.wallet_ledger(session, member_id, page_size=30).rows,
+        coupons=coupons.member_coupons(session, member_id)[:50],
+        sales=member_sales(session, actor, member_id, limit=30),
+    )
