@@ -16,6 +16,7 @@ from backoffice.models import TierMetric
 from backoffice.money import parse_int, parse_yuan
 from backoffice.pages.member_detail import MemberDetailState
 from backoffice.pages.session import SignedOut, tr
+from backoffice.services.catalog import list_items, redeem_item
 from backoffice.services.coupons import issue_coupon, list_templates
 from backoffice.services.member_loyalty import member_loyalty
 from backoffice.services.points import adjust_points
@@ -23,7 +24,7 @@ from backoffice.services.sales import refund_sale
 from backoffice.services.tiers import list_tiers, set_member_tier
 from backoffice.services.wallet import top_up
 
-DIALOGS = ("topup", "points", "coupon", "tier", "refund")
+DIALOGS = ("topup", "points", "coupon", "tier", "refund", "redeem")
 
 
 class LoyaltyState(MemberDetailState):
@@ -39,6 +40,7 @@ class LoyaltyState(MemberDetailState):
     wallet_rows: list[dict[str, str]] = []
     coupon_rows: list[dict[str, str]] = []
     template_options: list[list[str]] = []
+    catalog_options: list[list[str]] = []
     tier_options: list[list[str]] = []
     dialog: str = ""
     dialog_errors: dict[str, str] = {}
@@ -73,6 +75,7 @@ class LoyaltyState(MemberDetailState):
                     else []
                 )
                 tiers = list_tiers(session, active_only=True)
+                items = list_items(session, active_only=True)
                 from backoffice.models import Member
 
                 member = session.get(Member, self.member_id)
@@ -140,6 +143,14 @@ class LoyaltyState(MemberDetailState):
         ]
         self.template_options = [[str(t.id), t.name] for t in templates]
         self.tier_options = [[str(t.id), t.name] for t in tiers]
+        self.catalog_options = [
+            [
+                str(i.id),
+                f"{i.name} · {i.points_price:,} {self._tr('loyalty.points')}"
+                f" · {self._tr('field.stock')} {i.stock}",
+            ]
+            for i in items
+        ]
         self.has_loyalty = True
         return None
 
@@ -235,6 +246,27 @@ class LoyaltyState(MemberDetailState):
             ),
             self._tr("loyalty.done"),
         )
+
+    @rx.event
+    def submit_redeem(self, form: dict[str, Any]) -> Any:
+        raw = str(form.get("item", ""))
+
+        def work(session, actor):  # noqa: ANN001, ANN202
+            store = (
+                self.home_store_id
+                if actor.in_scope(self.home_store_id)
+                else (actor.home_store_id or 0)
+            )
+            return redeem_item(
+                session,
+                actor,
+                int(raw) if raw.isdigit() else 0,
+                store,
+                member_id=self.member_id,
+                request_id=self._request_id,
+            )
+
+        return self._submit(work, self._tr("loyalty.done"))
 
     @rx.event
     def submit_refund(self, form: dict[str, Any]) -> Any:
@@ -379,6 +411,20 @@ def dialogs() -> rx.Component:
             ),
             LoyaltyState.submit_refund,
         ),
+        _dialog(
+            "redeem",
+            "loyalty.redeem",
+            rx.vstack(
+                labelled(
+                    tr("settings.catalog"),
+                    _select("item", LoyaltyState.catalog_options, "redeem-item"),
+                    _err("item"),
+                ),
+                field_error(_err("points")),
+                width="100%",
+            ),
+            LoyaltyState.submit_redeem,
+        ),
     )
 
 
@@ -492,6 +538,7 @@ def loyalty_panel() -> rx.Component:
                 _action("points.adjust", "loyalty.adjust_points", "points"),
                 _action("coupons.issue", "loyalty.issue_coupon", "coupon"),
                 _action("tiers.set", "loyalty.set_tier", "tier"),
+                _action("points.redeem", "loyalty.redeem", "redeem"),
                 spacing="2",
                 wrap="wrap",
             ),

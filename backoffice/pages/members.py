@@ -16,6 +16,7 @@ from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services import forms
 from backoffice.services.auth import actor_for_token
+from backoffice.services.coupons import issue_to_members, list_templates
 from backoffice.services.member_io import export_members_csv
 from backoffice.services.members import MemberQuery, all_tags, count_members, search_members
 from backoffice.services.stores import visible_stores
@@ -41,6 +42,11 @@ class MembersState(SessionState):
     filter_fields: list[dict[str, Any]] = []
     exporting: bool = False
     export_progress: int = 0
+    issue_open: bool = False
+    issuing: bool = False
+    issue_progress: int = 0
+    template_options: list[list[str]] = []
+    issue_error: str = ""
 
     def _query(self) -> MemberQuery:
         return MemberQuery(
@@ -148,6 +154,65 @@ class MembersState(SessionState):
     def go_page(self, delta: int) -> Any:
         self.page = max(1, min(self.pages, self.page + int(delta)))
         return self._refresh()
+
+    @rx.event
+    def open_issue(self) -> Any:
+        try:
+            templates = self._call(lambda s, a: list_templates(s, a, include_inactive=False))
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.template_options = [[str(t.id), t.name] for t in templates]
+        self.issue_error = ""
+        self.issue_open = True
+        return None
+
+    @rx.event
+    def close_issue(self) -> None:
+        self.issue_open = False
+
+    @rx.event(background=True)
+    async def issue_coupons(self, form: dict[str, Any]) -> Any:
+        """Fan a coupon out to every member of the current filter, with a progress bar."""
+        raw = str(form.get("template", ""))
+        async with self:
+            if self.issuing:
+                return
+            if not raw.isdigit():
+                self.issue_error = self._tr("error.required")
+                return
+            token, query = self._token(), self._query()
+            self.issuing, self.issue_progress, self.issue_open = True, 0, False
+        progress = {"done": 0, "total": 1}
+
+        def run() -> Any:
+            with session_scope() as session:
+                actor = actor_for_token(session, token)
+                if actor is None:
+                    raise SignedOut
+                progress["total"] = max(1, count_members(session, actor, query))
+                return issue_to_members(
+                    session,
+                    actor,
+                    int(raw),
+                    query,
+                    lambda done, _t: progress.__setitem__("done", done),
+                )
+
+        task = asyncio.create_task(asyncio.to_thread(run))
+        while not task.done():
+            await asyncio.sleep(0.25)
+            async with self:
+                self.issue_progress = min(100, 100 * progress["done"] // progress["total"])
+        async with self:
+            self.issuing = False
+            try:
+                report = task.result()
+            except (SignedOut, DomainError) as exc:
+                yield self._fail(exc)
+                return
+            yield rx.toast.success(
+                self._tr("members.issued", issued=report.issued, skipped=report.skipped)
+            )
 
     @rx.var
     def summary(self) -> str:
@@ -327,6 +392,50 @@ def _row(row: rx.Var) -> rx.Component:
     )
 
 
+def issue_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(tr("members.issue_coupon")),
+            rx.dialog.description(MembersState.summary, size="2"),
+            rx.form(
+                rx.vstack(
+                    rx.select.root(
+                        rx.select.trigger(
+                            placeholder=tr("member.choose"), width="100%", id="bulk-coupon-template"
+                        ),
+                        rx.select.content(
+                            rx.foreach(
+                                MembersState.template_options,
+                                lambda o: rx.select.item(o[1], value=o[0]),
+                            )
+                        ),
+                        name="template",
+                    ),
+                    rx.cond(
+                        MembersState.issue_error != "",
+                        rx.text(MembersState.issue_error, color_scheme="red", size="1"),
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            tr("common.cancel"),
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=MembersState.close_issue,
+                        ),
+                        rx.button(tr("common.confirm"), type="submit", id="bulk-coupon-confirm"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=MembersState.issue_coupons,
+            ),
+        ),
+        open=MembersState.issue_open,
+    )
+
+
 def member_table() -> rx.Component:
     cols = ["no", "name", "phone", "store", "status", "tags", "joined"]
     return rx.cond(
@@ -352,9 +461,29 @@ def member_table() -> rx.Component:
 def members_page() -> rx.Component:
     actions = rx.hstack(
         rx.cond(
+            MembersState.perms.contains("coupons.issue"),
+            rx.button(
+                rx.icon("ticket", size=16),
+                tr("members.issue_coupon"),
+                variant="soft",
+                on_click=MembersState.open_issue,
+                disabled=MembersState.issuing,
+                id="bulk-coupon",
+            ),
+        ),
+        rx.cond(
             MembersState.perms.contains("members.export"),
             rx.button(
                 rx.icon("download", size=16),
+                rx.cond(
+                    MembersState.issuing,
+                    rx.vstack(
+                        rx.text(tr("members.issuing"), size="2"),
+                        rx.progress(value=MembersState.issue_progress, id="issue-progress"),
+                        width="100%",
+                    ),
+                ),
+                issue_dialog(),
                 rx.cond(MembersState.exporting, tr("members.exporting"), tr("members.export")),
                 variant="soft",
                 on_click=MembersState.export_csv,
