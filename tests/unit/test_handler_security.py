@@ -67,7 +67,7 @@ def hostile_form(gz_store: int, admin_id: int) -> dict[str, Any]:
         "locale": "en",
         "new_password": "Newpass123",
         "confirm_password": "Newpass123",
-        "current_password": DEMO_PASSWORD,
+        "current_password": "Wrong-pass-1",  # a stolen session alone cannot change it
         "key": "evil_field",
         "label": "Evil",
         "type": "text",
