@@ -6,13 +6,18 @@ import reflex as rx
 
 import backoffice.models  # noqa: F401  (tables registered before any query)
 from backoffice.pages import (  # noqa: F401
+    account,
+    audit,
     checkout,
+    form_designer,
     login,
     loyalty_settings,
     member_form,
     member_import,
     member_page,
     members,
+    staff,
+    stores,
 )
 
 

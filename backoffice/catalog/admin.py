@@ -54,7 +54,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stores.new_title": ("新建门店", "New store"),
     "stores.edit_title": ("编辑门店", "Edit store"),
     "stores.code": ("门店编码", "Code"),
-    "stores.code_hint": ("字母、数字、- 和 _，保存为大写", "Letters, digits, - and _; saved upper-case"),
+    "stores.code_hint": (
+        "字母、数字、- 和 _，保存为大写",
+        "Letters, digits, - and _; saved upper-case",
+    ),
     "stores.name": ("门店名称", "Name"),
     "stores.address": ("地址", "Address"),
     "stores.phone": ("电话", "Phone"),
@@ -92,7 +95,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "staff.unlock": ("解锁", "Unlock"),
     "staff.unlocked": ("账号已解锁", "Account unlocked"),
     "staff.reset_password": ("重置密码", "Reset password"),
-    "staff.reset_title": ("重置 {name} 的密码", "Reset the password of {name}"),
     "staff.reset_help": (
         "设置一个临时密码告知对方；对方的所有登录将被退出，下次登录时须修改密码。",
         "Set a temporary password and pass it on; all their sessions end and they must "

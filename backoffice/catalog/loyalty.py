@@ -27,7 +27,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loyalty.refund": ("退款", "Refund"),
     "loyalty.redeem": ("积分兑换", "Redeem points"),
     "members.issue_coupon": ("给筛选出的会员发券", "Issue a coupon to these members"),
-    "members.issued": ("已发放 {issued} 张，跳过 {skipped} 位（已达上限）", "Issued {issued}, skipped {skipped} (at their limit)"),
+    "members.issued": (
+        "已发放 {issued} 张，跳过 {skipped} 位（已达上限）",
+        "Issued {issued}, skipped {skipped} (at their limit)",
+    ),
     "members.issuing": ("正在发券…", "Issuing…"),
     "loyalty.amount": ("金额（元）", "Amount (¥)"),
     "loyalty.pay_method": ("支付方式", "Payment"),

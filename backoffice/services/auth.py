@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -107,7 +108,8 @@ def sign_in(
             target_type="staff",
             target_id=staff.id,
         )
-        minutes = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
+        # Round up: 60 s left reads "1 minute", not 2.
+        minutes = max(1, math.ceil((staff.locked_until - now).total_seconds() / 60))
         raise AuthFailed("error.locked", field="login", minutes=minutes)
     if not staff.active:
         verify_password(password, staff.password_hash)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any
@@ -185,6 +186,8 @@ def coerce_value(field: FormField, raw: Any) -> Any:
             number = float(str(raw).strip())
         except ValueError as exc:
             raise ValidationFailed({name: "error.number"}) from exc
+        if not math.isfinite(number):  # "nan" / "inf" parse, but JSON cannot store them
+            raise ValidationFailed({name: "error.number"})
         return int(number) if number.is_integer() else number
     if field.type == FieldType.DATE:
         try:
