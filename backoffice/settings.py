@@ -32,6 +32,20 @@ class Settings(BaseSettings):
     # argon2 cost; tests lower it (ARGON2_MEMORY_KIB=1024) to keep the suite fast.
     argon2_memory_kib: int = 65536
     argon2_rounds: int = 3
+    # Messaging: quiet hours (store time), frequency cap, banned words, providers.
+    quiet_start_hour: int = 21
+    quiet_end_hour: int = 9
+    marketing_cap: int = 3
+    marketing_cap_days: int = 7
+    banned_words: str = "最高级,第一品牌,国家级"  # comma separated (advertising-law words)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "noreply@example.com"
+    sms_gateway_url: str = ""  # POST JSON {"to": …, "text": …} (+ SMS_GATEWAY_TOKEN bearer)
+    sms_gateway_token: str = ""
+    webhook_timeout_seconds: float = 5.0
     app_port: int = 3000
     app_host: str = "127.0.0.1"
 

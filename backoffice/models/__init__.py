@@ -17,12 +17,44 @@ from backoffice.models.loyalty import (
     TierMetric,
 )
 from backoffice.models.members import Member, MemberStatus, MemberTag
+from backoffice.models.messages import (
+    Channel,
+    MemberConsent,
+    MessageStatus,
+    MessageTemplate,
+    OutboxMessage,
+)
 from backoffice.models.sales import Sale, SaleRefund, SaleStatus
 from backoffice.models.staff import Role, Staff, StaffSession, StaffStore
 from backoffice.models.stores import Store
 from backoffice.models.wallet import TopupRule, WalletAccount, WalletEntry, WalletKind
+from backoffice.models.workflows import (
+    RunStatus,
+    Segment,
+    StaffTask,
+    StepExecution,
+    StepStatus,
+    Workflow,
+    WorkflowRun,
+    WorkflowStatus,
+    WorkflowVersion,
+)
 
 __all__ = [
+    "Channel",
+    "MemberConsent",
+    "MessageStatus",
+    "MessageTemplate",
+    "OutboxMessage",
+    "RunStatus",
+    "Segment",
+    "StaffTask",
+    "StepExecution",
+    "StepStatus",
+    "Workflow",
+    "WorkflowRun",
+    "WorkflowStatus",
+    "WorkflowVersion",
     "CatalogItem",
     "Coupon",
     "CouponKind",

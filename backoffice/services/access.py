@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, str] = {
     "tiers.set": "Move a member to another tier by hand, with a reason",
     "loyalty.read": "See the loyalty settings (tiers, rules, catalog, coupon templates)",
     "loyalty.manage": "Change the loyalty settings",
+    "workflows.read": "See campaigns, their runs and message templates",
+    "workflows.design": "Create, edit, test, publish and pause campaigns for stores in scope",
+    "workflows.operate": "Retry failed campaign steps",
 }
 
 # Seeded roles. all_stores=True means the role's scope is every store (head office).
@@ -58,6 +61,7 @@ SEED_ROLES: dict[str, dict[str, Any]] = {
             "audit.read",
             "sales.read",
             "loyalty.read",
+            "workflows.read",
         ],
     },
     "franchise_owner": {
@@ -81,6 +85,9 @@ SEED_ROLES: dict[str, dict[str, Any]] = {
             "coupons.issue",
             "tiers.set",
             "loyalty.read",
+            "workflows.read",
+            "workflows.design",
+            "workflows.operate",
         ],
     },
     "reception": {

@@ -20,4 +20,5 @@ def emit(
     """Record that something happened; the workflow engine picks it up after commit."""
     event = DomainEvent(name=name, member_id=member_id, store_id=store_id, payload=payload or {})
     session.add(event)
+    session.info["events_emitted"] = True  # db.py wakes the dispatcher after the commit
     return event

@@ -200,6 +200,11 @@ def _move(
     )
 
 
+def move_member_tier(session: Session, member: Member, tier: Tier, reason: str) -> None:
+    """A move decided by the system (a workflow action): audited as system, emits tier.changed."""
+    _move(session, member, tier, actor=None, reason=reason, action="tiers.set")
+
+
 def evaluate_upgrade(session: Session, member: Member, actor: Actor | None = None) -> Tier | None:
     """After a sale: move up to the highest tier whose rule the member now meets."""
     current = tier_of(session, member)

@@ -1,0 +1,1 @@
+"""The automation engine: graph schema, node catalog, conditions, runner, RQ jobs, triggers."""

@@ -1,0 +1,206 @@
+"""The condition language shared by condition nodes and segments: rules in AND/OR groups,
+compiled to one SQL expression over members (never `eval`). Evaluating a condition for
+one member, a batch or a whole segment is the same query with a different member filter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, exists, false, func, literal_column, not_, or_, true
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from backoffice.models import (
+    Coupon,
+    CouponStatus,
+    FormField,
+    Member,
+    MemberConsent,
+    MemberStatus,
+    MemberTag,
+    PointsEntry,
+    PointsKind,
+    Sale,
+    SaleStatus,
+    Tier,
+)
+from backoffice.models.base import utcnow
+from backoffice.services.custom_field_index import value_sql
+
+MEMBER_FIELDS = (
+    "name",
+    "gender",
+    "birthday",
+    "email",
+    "status",
+    "home_store_id",
+    "joined_at",
+    "member_no",
+)
+Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "empty", "not_empty"]
+
+
+class Rule(BaseModel):
+    kind: Literal[
+        "field", "custom_field", "tier_in", "store_in", "tag", "activity", "has_coupon", "consent"
+    ]
+    field: str = ""  # member field, custom key, activity metric (spend|visits|points), channel
+    op: Op = "eq"
+    value: Any = None
+    days: int = Field(default=30, ge=1, le=3650)
+
+
+class Group(BaseModel):
+    match: Literal["all", "any"] = "all"
+    rules: list[Rule | Group] = []
+
+
+def problems(group: Group, session: Session) -> list[str]:
+    """Catalog keys of what is wrong with a condition (unknown fields, bad values)."""
+    out: list[str] = []
+    custom = set(session.exec(select(FormField.key)).all())
+    for rule in _walk(group):
+        if rule.kind == "field" and rule.field not in MEMBER_FIELDS:
+            out.append("error.condition_field")
+        if rule.kind == "custom_field" and rule.field not in custom:
+            out.append("error.field_unknown")
+        if rule.kind == "activity" and rule.field not in ("spend", "visits", "points"):
+            out.append("error.condition_metric")
+        if rule.kind in ("tier_in", "store_in") and not isinstance(rule.value, list):
+            out.append("error.condition_list")
+        if rule.kind == "activity" and not isinstance(rule.value, int | float):
+            out.append("error.number")
+    return out
+
+
+def _walk(group: Group):  # noqa: ANN202
+    for item in group.rules:
+        if isinstance(item, Group):
+            yield from _walk(item)
+        else:
+            yield item
+
+
+def _compare(expr: Any, op: Op, value: Any) -> ColumnElement[bool]:
+    if op == "eq":
+        return expr == value
+    if op == "ne":
+        return expr != value
+    if op == "gt":
+        return expr > value
+    if op == "gte":
+        return expr >= value
+    if op == "lt":
+        return expr < value
+    if op == "lte":
+        return expr <= value
+    if op == "contains":
+        return expr.contains(str(value))
+    if op == "in":
+        return expr.in_(list(value or []))
+    if op == "empty":
+        return or_(expr.is_(None), expr == "")
+    return and_(expr.is_not(None), expr != "")
+
+
+def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
+    dialect = session.get_bind().dialect.name
+    if rule.kind == "field":
+        column = getattr(Member, rule.field)
+        value = rule.value
+        if rule.field == "status" and isinstance(value, str):
+            value = MemberStatus(value)
+        return _compare(column, rule.op, value)
+    if rule.kind == "custom_field":
+        expr = literal_column(value_sql(dialect, rule.field).replace("custom", "member.custom", 1))
+        return _compare(expr, rule.op, rule.value)
+    if rule.kind == "tier_in":
+        codes = [str(c) for c in (rule.value or [])]
+        ids = select(Tier.id).where(col(Tier.code).in_(codes))
+        entry = session.exec(
+            select(Tier).where(col(Tier.active).is_(True)).order_by(Tier.rank)
+        ).first()
+        condition = col(Member.tier_id).in_(ids)
+        if entry is not None and entry.code in codes:
+            condition = or_(condition, col(Member.tier_id).is_(None))
+        return condition
+    if rule.kind == "store_in":
+        return col(Member.home_store_id).in_([int(v) for v in rule.value or []])
+    if rule.kind == "tag":
+        has = exists().where(MemberTag.member_id == Member.id, MemberTag.tag == str(rule.value))
+        return not_(has) if rule.op == "ne" else has
+    if rule.kind == "activity":
+        since = utcnow() - timedelta(days=rule.days)
+        if rule.field == "points":
+            measure = (
+                select(func.coalesce(func.sum(PointsEntry.delta), 0))
+                .where(
+                    PointsEntry.member_id == Member.id,
+                    PointsEntry.kind == PointsKind.EARN,
+                    PointsEntry.created_at >= since,
+                )
+                .scalar_subquery()
+            )
+        elif rule.field == "visits":
+            measure = (
+                select(func.count())
+                .select_from(Sale)
+                .where(
+                    Sale.member_id == Member.id,
+                    Sale.created_at >= since,
+                    Sale.status != SaleStatus.REFUNDED,
+                )
+                .scalar_subquery()
+            )
+        else:
+            measure = (
+                select(func.coalesce(func.sum(Sale.due_cents - Sale.refunded_cents), 0))
+                .where(Sale.member_id == Member.id, Sale.created_at >= since)
+                .scalar_subquery()
+            )
+        return _compare(measure, rule.op, rule.value)
+    if rule.kind == "has_coupon":
+        now = utcnow()
+        has = exists().where(
+            Coupon.member_id == Member.id,
+            Coupon.status == CouponStatus.ISSUED,
+            Coupon.valid_to > now,
+        )
+        return not_(has) if rule.op == "ne" else has
+    # consent: opt-out model, a member consents unless they withdrew it for the channel
+    withdrawn = exists().where(
+        MemberConsent.member_id == Member.id,
+        MemberConsent.channel == rule.field,
+        col(MemberConsent.granted).is_(False),
+    )
+    return withdrawn if rule.op == "ne" else not_(withdrawn)
+
+
+def to_sql(session: Session, group: Group) -> ColumnElement[bool]:
+    parts = [
+        to_sql(session, item) if isinstance(item, Group) else _rule_sql(session, item)
+        for item in group.rules
+    ]
+    if not parts:
+        return true()
+    return and_(*parts) if group.match == "all" else or_(*parts)
+
+
+def matching_ids(session: Session, group: Group, member_ids: list[int]) -> set[int]:
+    """Which of these members meet the condition (one query for the whole batch)."""
+    if not member_ids:
+        return set()
+    rows = session.exec(
+        select(Member.id).where(col(Member.id).in_(member_ids), to_sql(session, group))
+    ).all()
+    return {int(r) for r in rows}
+
+
+def matches(session: Session, group: Group, member_id: int) -> bool:
+    return member_id in matching_ids(session, group, [member_id])
+
+
+def never() -> ColumnElement[bool]:
+    return false()

@@ -1,0 +1,89 @@
+"""RQ job functions: advance a batch of runs, dispatch events, the minute tick, delivery.
+
+Workers import this module; nothing here touches Reflex.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rq import Queue, get_current_job
+
+from backoffice.db import session_scope
+from backoffice.models.base import utcnow
+
+TICK_EVERY = timedelta(seconds=60)
+
+
+def _executor():  # noqa: ANN202
+    from backoffice.queue import connect
+    from backoffice.workflows.executor import RQExecutor
+
+    job = get_current_job()
+    return RQExecutor(job.connection if job is not None else connect())
+
+
+def advance_runs(run_ids: list[int]) -> dict[str, int]:
+    from backoffice.workflows.engine import advance
+
+    executor = _executor()
+    report = advance(run_ids, wake_later=executor.wake_later)
+    deliver_messages()
+    return {"steps": report.steps, "finished": report.finished, "waiting": len(report.waiting)}
+
+
+def dispatch_events() -> int:
+    """Domain events → runs. Enqueued after a commit that emitted events, and every tick."""
+    from backoffice.workflows.triggers import dispatch_events as dispatch
+
+    total = 0
+    while True:
+        with session_scope() as session:
+            run_ids = dispatch(session)
+        if not run_ids:
+            return total
+        _executor().submit(run_ids)
+        total += len(run_ids)
+
+
+def tick() -> dict[str, int]:
+    """Every minute: time triggers, due waits, lost work, leftover events; then again."""
+    from backoffice.workflows.engine import due_runs, stale_running
+    from backoffice.workflows.triggers import fire_time_triggers
+
+    now = utcnow()
+    job = get_current_job()
+    connection = job.connection if job is not None else None
+    last = None
+    if connection is not None:
+        raw = connection.get("backoffice:last_tick")
+        last = None if raw is None else datetime.fromisoformat(raw.decode())
+        connection.set("backoffice:last_tick", now.isoformat())
+    with session_scope() as session:
+        started = fire_time_triggers(session, now, last)
+        due = due_runs(session, now)
+        lost = stale_running(session, now - timedelta(minutes=10))
+    executor = _executor()
+    executor.submit(started + due + lost)
+    dispatched = dispatch_events()
+    if connection is not None:
+        Queue("default", connection=connection).enqueue_at(
+            now + TICK_EVERY, tick, job_id=f"tick-{int((now + TICK_EVERY).timestamp()) // 60}"
+        )
+    return {
+        "started": len(started),
+        "woken": len(due),
+        "recovered": len(lost),
+        "dispatched": dispatched,
+    }
+
+
+def deliver_messages() -> int:
+    from backoffice.services.messaging import deliver, pending_messages
+
+    count = 0
+    with session_scope() as session:
+        for message in pending_messages(session):
+            deliver(session, message)
+            count += 1
+    return count

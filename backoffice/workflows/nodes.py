@@ -1,0 +1,641 @@
+"""The node catalog: one small class per node type, with its config schema, label, help text,
+handles, plain-language summary and what it does. Adding a node type is adding a class."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, delete, select
+
+from backoffice.models import (
+    Coupon,
+    CouponTemplate,
+    Member,
+    MemberTag,
+    MessageTemplate,
+    PointsEntry,
+    PointsKind,
+    Segment,
+    StaffTask,
+    Tier,
+    Workflow,
+    WorkflowRun,
+)
+from backoffice.workflows.conditions import Group, matches, problems
+
+
+@dataclass
+class Context:
+    session: Session
+    run: WorkflowRun
+    workflow: Workflow
+    member: Member
+    node_id: str
+    now: datetime
+    seq: int = 1
+    dry_run: bool = False
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of this step's effect: (run, step) — the run fixes the member."""
+        return f"wf{self.run.id}:{self.seq}"
+
+
+@dataclass
+class Outcome:
+    handle: str = "out"  # which outgoing edge to follow; no edge there ends the run
+    output: dict[str, Any] = field(default_factory=dict)
+    wait_until: datetime | None = None  # pause the run, then continue after this node
+    retry_at: datetime | None = None  # pause, then run this same node again (quiet hours)
+    stop: bool = False
+
+
+class NodeType:
+    type: ClassVar[str]
+    category: ClassVar[str]  # trigger, condition, action, flow
+    label: ClassVar[str]  # catalog keys
+    help: ClassVar[str]
+    Config: ClassVar[type[BaseModel]]
+    events: ClassVar[tuple[str, ...]] = ()  # domain events that start this trigger
+
+    def handles(self, config: BaseModel) -> tuple[str, ...]:
+        return ("out",)
+
+    def check(self, session: Session, config: BaseModel) -> list[str]:
+        return []
+
+    def summary(self, config: BaseModel, t: Any) -> str:
+        return t(self.label)
+
+    def execute(self, ctx: Context, config: BaseModel) -> Outcome:
+        return Outcome()
+
+    def matches_event(self, config: BaseModel, payload: dict[str, Any]) -> bool:
+        return True
+
+
+REGISTRY: dict[str, NodeType] = {}
+
+
+def register(cls: type[NodeType]) -> type[NodeType]:
+    REGISTRY[cls.type] = cls()
+    return cls
+
+
+class Empty(BaseModel):
+    pass
+
+
+# ---- triggers ---------------------------------------------------------------------------
+
+
+class _EventTrigger(NodeType):
+    category = "trigger"
+    Config = Empty
+
+
+@register
+class MemberCreated(_EventTrigger):
+    type, label, help = "trigger.member_created", "node.member_created", "node.member_created.help"
+    events = ("member.created",)
+
+
+@register
+class SaleRecorded(_EventTrigger):
+    type, label, help = "trigger.sale_recorded", "node.sale_recorded", "node.sale_recorded.help"
+    events = ("sale.recorded",)
+
+
+class TierChangedConfig(BaseModel):
+    direction: Literal["any", "up", "down"] = "up"
+
+
+@register
+class TierChanged(NodeType):
+    type, category = "trigger.tier_changed", "trigger"
+    label, help = "node.tier_changed", "node.tier_changed.help"
+    Config = TierChangedConfig
+    events = ("tier.changed",)
+
+    def matches_event(self, config: TierChangedConfig, payload: dict[str, Any]) -> bool:
+        return config.direction == "any" or payload.get("direction") == config.direction
+
+
+@register
+class PointsExpiring(_EventTrigger):
+    type, label, help = (
+        "trigger.points_expiring",
+        "node.points_expiring",
+        "node.points_expiring.help",
+    )
+    events = ("points.expiring",)
+
+
+@register
+class WalletLow(_EventTrigger):
+    type, label, help = "trigger.wallet_low", "node.wallet_low", "node.wallet_low.help"
+    events = ("wallet.low_balance",)
+
+
+class CustomFieldConfig(BaseModel):
+    key: str = ""
+
+
+@register
+class CustomFieldChanged(NodeType):
+    type, category = "trigger.custom_field_changed", "trigger"
+    label, help = "node.custom_field_changed", "node.custom_field_changed.help"
+    Config = CustomFieldConfig
+    events = ("member.updated",)
+
+    def matches_event(self, config: CustomFieldConfig, payload: dict[str, Any]) -> bool:
+        return f"custom.{config.key}" in payload.get("fields", [])
+
+
+class BirthdayConfig(BaseModel):
+    days_before: int = Field(default=0, ge=0, le=60)
+
+
+@register
+class Birthday(NodeType):
+    """Time-based: found by the scheduler each day, once per member per year."""
+
+    type, category = "trigger.birthday", "trigger"
+    label, help = "node.birthday", "node.birthday.help"
+    Config = BirthdayConfig
+
+    def summary(self, config: BirthdayConfig, t: Any) -> str:
+        if config.days_before:
+            return t("node.birthday.before", days=config.days_before)
+        return t("node.birthday.on_day")
+
+
+class DaysConfig(BaseModel):
+    days: int = Field(default=60, ge=1, le=3650)
+
+
+@register
+class Anniversary(NodeType):
+    type, category = "trigger.anniversary", "trigger"
+    label, help = "node.anniversary", "node.anniversary.help"
+    Config = Empty
+
+
+@register
+class Inactive(NodeType):
+    type, category = "trigger.inactive", "trigger"
+    label, help = "node.inactive", "node.inactive.help"
+    Config = DaysConfig
+
+    def summary(self, config: DaysConfig, t: Any) -> str:
+        return t("node.inactive.summary", days=config.days)
+
+
+class ScheduleConfig(BaseModel):
+    cron: str = "0 10 * * *"
+    segment_id: int | None = None
+
+
+@register
+class Schedule(NodeType):
+    type, category = "trigger.schedule", "trigger"
+    label, help = "node.schedule", "node.schedule.help"
+    Config = ScheduleConfig
+
+    def check(self, session: Session, config: ScheduleConfig) -> list[str]:
+        from croniter import croniter
+
+        out = [] if croniter.is_valid(config.cron) else ["error.cron"]
+        if config.segment_id is not None and session.get(Segment, config.segment_id) is None:
+            out.append("error.segment_unknown")
+        return out
+
+
+class ManualConfig(BaseModel):
+    segment_id: int | None = None
+
+
+@register
+class Manual(NodeType):
+    type, category = "trigger.manual", "trigger"
+    label, help = "node.manual", "node.manual.help"
+    Config = ManualConfig
+
+    def check(self, session: Session, config: ManualConfig) -> list[str]:
+        if config.segment_id is not None and session.get(Segment, config.segment_id) is None:
+            return ["error.segment_unknown"]
+        return []
+
+
+# ---- conditions and flow ----------------------------------------------------------------
+
+
+class ConditionConfig(BaseModel):
+    condition: Group = Group()
+
+
+@register
+class Condition(NodeType):
+    type, category = "condition", "condition"
+    label, help = "node.condition", "node.condition.help"
+    Config = ConditionConfig
+
+    def handles(self, config: BaseModel) -> tuple[str, ...]:
+        return ("yes", "no")
+
+    def check(self, session: Session, config: ConditionConfig) -> list[str]:
+        return problems(config.condition, session) or (
+            ["error.condition_empty"] if not config.condition.rules else []
+        )
+
+    def execute(self, ctx: Context, config: ConditionConfig) -> Outcome:
+        ok = matches(ctx.session, config.condition, ctx.member.id or 0)
+        return Outcome(handle="yes" if ok else "no", output={"result": ok})
+
+
+class Branch(BaseModel):
+    name: str = Field(min_length=1, max_length=20)
+    percent: int = Field(ge=0, le=100)
+
+
+class SplitConfig(BaseModel):
+    branches: list[Branch] = [Branch(name="a", percent=50), Branch(name="b", percent=50)]
+
+
+@register
+class Split(NodeType):
+    type, category = "split", "flow"
+    label, help = "node.split", "node.split.help"
+    Config = SplitConfig
+
+    def handles(self, config: SplitConfig) -> tuple[str, ...]:
+        return tuple(b.name for b in config.branches)
+
+    def check(self, session: Session, config: SplitConfig) -> list[str]:
+        names = [b.name for b in config.branches]
+        out = [] if sum(b.percent for b in config.branches) == 100 else ["error.split_total"]
+        if len(set(names)) != len(names) or len(names) < 2:
+            out.append("error.split_names")
+        return out
+
+    def execute(self, ctx: Context, config: SplitConfig) -> Outcome:
+        # Deterministic per member and node: a retried step lands in the same branch.
+        bucket = (
+            int(
+                hashlib.sha256(
+                    f"{ctx.workflow.id}:{ctx.node_id}:{ctx.member.id}".encode()
+                ).hexdigest(),
+                16,
+            )
+            % 100
+        )
+        total = 0
+        for branch in config.branches:
+            total += branch.percent
+            if bucket < total:
+                return Outcome(handle=branch.name, output={"branch": branch.name})
+        return Outcome(handle=config.branches[-1].name)
+
+
+class WaitConfig(BaseModel):
+    amount: int = Field(default=1, ge=0, le=10000)
+    unit: Literal["minutes", "hours", "days"] = "days"
+    until_field: Literal["", "birthday"] = ""  # wait until the member's next birthday instead
+
+
+@register
+class Wait(NodeType):
+    type, category = "wait", "flow"
+    label, help = "node.wait", "node.wait.help"
+    Config = WaitConfig
+
+    def summary(self, config: WaitConfig, t: Any) -> str:
+        if config.until_field:
+            return t("node.wait.until_birthday")
+        return t("node.wait.summary", amount=config.amount, unit=t(f"unit.{config.unit}"))
+
+    def execute(self, ctx: Context, config: WaitConfig) -> Outcome:
+        if config.until_field == "birthday" and ctx.member.birthday:
+            today = ctx.now.date()
+            nxt = _next_anniversary(ctx.member.birthday, today)
+            until = datetime.combine(nxt, datetime.min.time(), tzinfo=ctx.now.tzinfo)
+        else:
+            until = ctx.now + timedelta(**{config.unit: config.amount})
+        return Outcome(wait_until=until, output={"until": until.isoformat()})
+
+
+def _next_anniversary(day: date, today: date) -> date:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 29 February
+            candidate = date(year, 3, 1)
+        if candidate >= today:
+            return candidate
+    return today
+
+
+@register
+class Stop(NodeType):
+    type, category = "stop", "flow"
+    label, help = "node.stop", "node.stop.help"
+    Config = Empty
+
+    def handles(self, config: BaseModel) -> tuple[str, ...]:
+        return ()
+
+    def execute(self, ctx: Context, config: BaseModel) -> Outcome:
+        return Outcome(stop=True)
+
+
+# ---- actions ----------------------------------------------------------------------------
+
+
+class MessageConfig(BaseModel):
+    template_id: int | None = None
+
+
+@register
+class SendMessage(NodeType):
+    type, category = "action.send_message", "action"
+    label, help = "node.send_message", "node.send_message.help"
+    Config = MessageConfig
+
+    def check(self, session: Session, config: MessageConfig) -> list[str]:
+        if config.template_id is None or session.get(MessageTemplate, config.template_id) is None:
+            return ["error.template_unknown"]
+        return []
+
+    def execute(self, ctx: Context, config: MessageConfig) -> Outcome:
+        from backoffice.services.messaging import send_from_workflow
+
+        return send_from_workflow(ctx, config.template_id or 0)
+
+
+class PointsConfig(BaseModel):
+    points: int = Field(default=100, ge=1, le=1_000_000)
+    note: str = ""
+
+
+@register
+class GrantPoints(NodeType):
+    type, category = "action.grant_points", "action"
+    label, help = "node.grant_points", "node.grant_points.help"
+    Config = PointsConfig
+
+    def summary(self, config: PointsConfig, t: Any) -> str:
+        return t("node.grant_points.summary", points=config.points)
+
+    def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
+        from backoffice.services import points
+
+        if ctx.dry_run:
+            return Outcome(output={"would_grant": config.points})
+        if not _done(ctx, PointsEntry.cause_id):
+            points.credit(
+                ctx.session,
+                ctx.member.id or 0,
+                config.points,
+                PointsKind.EARN,
+                cause_type="workflow",
+                cause_id=ctx.key,
+                note=config.note,
+                store_id=ctx.member.home_store_id,
+            )
+        return Outcome(output={"granted": config.points})
+
+
+@register
+class DeductPoints(NodeType):
+    type, category = "action.deduct_points", "action"
+    label, help = "node.deduct_points", "node.deduct_points.help"
+    Config = PointsConfig
+
+    def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
+        from backoffice.services import points
+
+        if ctx.dry_run:
+            return Outcome(output={"would_deduct": config.points})
+        if not _done(ctx, PointsEntry.cause_id):
+            points.debit(
+                ctx.session,
+                ctx.member.id or 0,
+                config.points,
+                PointsKind.ADJUST,
+                cause_type="workflow",
+                cause_id=ctx.key,
+                note=config.note,
+                store_id=ctx.member.home_store_id,
+            )
+        return Outcome(output={"deducted": config.points})
+
+
+def _done(ctx: Context, cause_column: Any) -> bool:
+    """Has this step's points effect already been written (belt and braces to the step row)?"""
+    return (
+        ctx.session.exec(
+            select(PointsEntry.id).where(
+                PointsEntry.cause_type == "workflow", cause_column == ctx.key
+            )
+        ).first()
+        is not None
+    )
+
+
+class CouponConfig(BaseModel):
+    template_id: int | None = None
+
+
+@register
+class IssueCoupon(NodeType):
+    type, category = "action.issue_coupon", "action"
+    label, help = "node.issue_coupon", "node.issue_coupon.help"
+    Config = CouponConfig
+
+    def check(self, session: Session, config: CouponConfig) -> list[str]:
+        if config.template_id is None or session.get(CouponTemplate, config.template_id) is None:
+            return ["error.coupon_template_unknown"]
+        return []
+
+    def execute(self, ctx: Context, config: CouponConfig) -> Outcome:
+        from backoffice.services.coupons import grant_coupon
+
+        template = ctx.session.get(CouponTemplate, config.template_id or 0)
+        if template is None:
+            raise ValueError("coupon template is gone")
+        if ctx.dry_run:
+            return Outcome(output={"would_issue": template.name})
+        source = f"workflow:{ctx.key}"
+        existing = ctx.session.exec(select(Coupon).where(Coupon.source == source)).first()
+        coupon = existing or grant_coupon(
+            ctx.session, template, ctx.member.id or 0, source=source, actor_id=None
+        )
+        return Outcome(output={"coupon": coupon.code, "template": template.name})
+
+
+class TagConfig(BaseModel):
+    tag: str = Field(default="", max_length=40)
+
+
+@register
+class AddTag(NodeType):
+    type, category = "action.add_tag", "action"
+    label, help = "node.add_tag", "node.add_tag.help"
+    Config = TagConfig
+
+    def check(self, session: Session, config: TagConfig) -> list[str]:
+        return [] if config.tag.strip() else ["error.required"]
+
+    def execute(self, ctx: Context, config: TagConfig) -> Outcome:
+        tag = config.tag.strip()
+        if not ctx.dry_run and ctx.session.get(MemberTag, (ctx.member.id, tag)) is None:
+            ctx.session.add(MemberTag(member_id=ctx.member.id or 0, tag=tag))
+        return Outcome(output={"tag": tag})
+
+
+@register
+class RemoveTag(NodeType):
+    type, category = "action.remove_tag", "action"
+    label, help = "node.remove_tag", "node.remove_tag.help"
+    Config = TagConfig
+
+    def execute(self, ctx: Context, config: TagConfig) -> Outcome:
+        if not ctx.dry_run:
+            ctx.session.exec(
+                delete(MemberTag).where(  # type: ignore[call-overload]
+                    MemberTag.member_id == ctx.member.id, MemberTag.tag == config.tag.strip()
+                )
+            )
+        return Outcome(output={"tag": config.tag.strip()})
+
+
+class TierConfig(BaseModel):
+    tier_code: str = ""
+
+
+@register
+class SetTier(NodeType):
+    type, category = "action.set_tier", "action"
+    label, help = "node.set_tier", "node.set_tier.help"
+    Config = TierConfig
+
+    def check(self, session: Session, config: TierConfig) -> list[str]:
+        found = session.exec(select(Tier).where(Tier.code == config.tier_code)).first()
+        return [] if found else ["error.tier_unknown"]
+
+    def execute(self, ctx: Context, config: TierConfig) -> Outcome:
+        from backoffice.services.tiers import move_member_tier
+
+        tier = ctx.session.exec(select(Tier).where(Tier.code == config.tier_code)).first()
+        if tier is None:
+            raise ValueError("tier is gone")
+        if not ctx.dry_run and ctx.member.tier_id != tier.id:
+            move_member_tier(ctx.session, ctx.member, tier, reason=f"workflow {ctx.workflow.id}")
+        return Outcome(output={"tier": tier.code})
+
+
+class CustomValueConfig(BaseModel):
+    key: str = ""
+    value: Any = None
+
+
+@register
+class SetCustomField(NodeType):
+    type, category = "action.set_custom_field", "action"
+    label, help = "node.set_custom_field", "node.set_custom_field.help"
+    Config = CustomValueConfig
+
+    def check(self, session: Session, config: CustomValueConfig) -> list[str]:
+        from backoffice.models import FormField
+        from backoffice.services.forms import coerce_value
+
+        field_def = session.exec(select(FormField).where(FormField.key == config.key)).first()
+        if field_def is None:
+            return ["error.field_unknown"]
+        try:
+            coerce_value(field_def, config.value)
+        except Exception:  # noqa: BLE001  (any coercion failure is a config problem)
+            return ["error.choice"]
+        return []
+
+    def execute(self, ctx: Context, config: CustomValueConfig) -> Outcome:
+        from backoffice.models import FormField
+        from backoffice.services.forms import coerce_value
+
+        field_def = ctx.session.exec(select(FormField).where(FormField.key == config.key)).one()
+        value = coerce_value(field_def, config.value)
+        if not ctx.dry_run:
+            ctx.member.custom = {**(ctx.member.custom or {}), config.key: value}
+            ctx.session.add(ctx.member)
+        return Outcome(output={config.key: value})
+
+
+class TaskConfig(BaseModel):
+    title: str = Field(default="", max_length=200)
+    due_days: int = Field(default=1, ge=0, le=365)
+
+
+@register
+class CreateTask(NodeType):
+    type, category = "action.create_task", "action"
+    label, help = "node.create_task", "node.create_task.help"
+    Config = TaskConfig
+
+    def check(self, session: Session, config: TaskConfig) -> list[str]:
+        return [] if config.title.strip() else ["error.required"]
+
+    def execute(self, ctx: Context, config: TaskConfig) -> Outcome:
+        if (
+            not ctx.dry_run
+            and ctx.session.exec(
+                select(StaffTask.id).where(StaffTask.idempotency_key == ctx.key)
+            ).first()
+            is None
+        ):
+            ctx.session.add(
+                StaffTask(
+                    store_id=ctx.member.home_store_id,
+                    member_id=ctx.member.id or 0,
+                    title=config.title.strip(),
+                    due_at=ctx.now + timedelta(days=config.due_days),
+                    idempotency_key=ctx.key,
+                )
+            )
+        return Outcome(output={"task": config.title.strip()})
+
+
+class WebhookConfig(BaseModel):
+    url: str = ""
+    secret: str = ""
+
+
+@register
+class CallWebhook(NodeType):
+    type, category = "action.call_webhook", "action"
+    label, help = "node.call_webhook", "node.call_webhook.help"
+    Config = WebhookConfig
+
+    def check(self, session: Session, config: WebhookConfig) -> list[str]:
+        return [] if config.url.startswith(("http://", "https://")) else ["error.url"]
+
+    def execute(self, ctx: Context, config: WebhookConfig) -> Outcome:
+        from backoffice.workflows.webhooks import post_signed
+
+        body = {
+            "workflow_id": ctx.workflow.id,
+            "run_id": ctx.run.id,
+            "node_id": ctx.node_id,
+            "member": {
+                "id": ctx.member.id,
+                "member_no": ctx.member.member_no,
+                "name": ctx.member.name,
+            },
+        }
+        if ctx.dry_run:
+            return Outcome(output={"would_post": config.url})
+        status = post_signed(config.url, body, config.secret, idempotency_key=ctx.key)
+        return Outcome(output={"status": status})

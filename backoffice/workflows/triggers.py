@@ -1,0 +1,193 @@
+"""What starts runs: domain events (dispatch) and time (birthday, anniversary, inactivity,
+cron schedules). Both end in engine.start_runs, keyed so each occurrence starts once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+from sqlalchemy import extract, false, func, or_, true
+from sqlmodel import Session, col, select
+
+from backoffice.models import (
+    DomainEvent,
+    Member,
+    MemberStatus,
+    Sale,
+    Segment,
+    Workflow,
+    WorkflowStatus,
+)
+from backoffice.models.base import utcnow
+from backoffice.settings import get_settings
+from backoffice.workflows.conditions import Group, to_sql
+from backoffice.workflows.engine import compiled, start_runs
+from backoffice.workflows.nodes import REGISTRY
+
+TIME_TRIGGERS = ("trigger.birthday", "trigger.anniversary", "trigger.inactive", "trigger.schedule")
+
+
+def _published(session: Session, trigger_types: tuple[str, ...]) -> list[Workflow]:
+    return list(
+        session.exec(
+            select(Workflow).where(
+                Workflow.status == WorkflowStatus.PUBLISHED,
+                col(Workflow.trigger_type).in_(trigger_types),
+            )
+        ).all()
+    )
+
+
+def scope_filter(workflow: Workflow):  # noqa: ANN201
+    """A workflow of some stores only touches members of those stores."""
+    if not workflow.store_ids:
+        return true()
+    return col(Member.home_store_id).in_(workflow.store_ids)
+
+
+def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
+    """Match new domain events to published workflows and start runs; returns run ids."""
+    events = session.exec(
+        select(DomainEvent)
+        .where(col(DomainEvent.dispatched_at).is_(None))
+        .order_by(DomainEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not events:
+        return []
+    by_trigger: dict[str, list[str]] = {}
+    for node_type in REGISTRY.values():
+        for name in node_type.events:
+            by_trigger.setdefault(name, []).append(node_type.type)
+    workflows = _published(session, tuple({t for ts in by_trigger.values() for t in ts}))
+    run_ids: list[int] = []
+    now = utcnow()
+    for event in events:
+        event.dispatched_at = now
+        session.add(event)
+        if event.member_id is None:
+            continue
+        member = session.get(Member, event.member_id)
+        if member is None or member.status != MemberStatus.ACTIVE:
+            continue
+        for workflow in workflows:
+            if workflow.trigger_type not in by_trigger.get(event.name, []):
+                continue
+            if workflow.store_ids and member.home_store_id not in workflow.store_ids:
+                continue
+            plan = compiled(session, workflow.id or 0, workflow.published_version or 0)
+            trigger = plan.graph.trigger()
+            if trigger is None or not REGISTRY[trigger.type].matches_event(
+                plan.configs[trigger.id], event.payload
+            ):
+                continue
+            run_ids += start_runs(session, workflow, [member.id or 0], f"event:{event.id}", now)
+    return run_ids
+
+
+def _segment_clause(session: Session, segment_id: int | None):  # noqa: ANN202
+    if segment_id is None:
+        return true()
+    segment = session.get(Segment, segment_id)
+    if segment is None:
+        return false()
+    clause = to_sql(session, Group.model_validate(segment.condition))
+    if segment.store_ids:
+        clause = clause & col(Member.home_store_id).in_(segment.store_ids)
+    return clause
+
+
+def members_for(session: Session, workflow: Workflow, *clauses) -> list[int]:  # noqa: ANN002
+    stmt = select(Member.id).where(
+        Member.status == MemberStatus.ACTIVE, scope_filter(workflow), *clauses
+    )
+    return list(session.exec(stmt.order_by(Member.id)).all())
+
+
+def fire_time_triggers(
+    session: Session, now: datetime | None = None, last_tick: datetime | None = None
+) -> list[int]:
+    """Run once a minute: start runs for every time-based trigger that is due now."""
+    now = now or utcnow()
+    tz = ZoneInfo(get_settings().default_timezone)
+    today = now.astimezone(tz).date()
+    run_ids: list[int] = []
+    for workflow in _published(session, TIME_TRIGGERS):
+        plan = compiled(session, workflow.id or 0, workflow.published_version or 0)
+        trigger = plan.graph.trigger()
+        if trigger is None:
+            continue
+        config = plan.configs[trigger.id]
+        kind = trigger.type
+        if kind == "trigger.birthday":
+            day = today + timedelta(days=config.days_before)  # type: ignore[attr-defined]
+            ids = members_for(
+                session,
+                workflow,
+                extract("month", Member.birthday) == day.month,
+                extract("day", Member.birthday) == day.day,
+            )
+            run_ids += start_runs(session, workflow, ids, f"birthday:{day.year}", now)
+        elif kind == "trigger.anniversary":
+            ids = members_for(
+                session,
+                workflow,
+                extract("month", Member.joined_at) == today.month,
+                extract("day", Member.joined_at) == today.day,
+                extract("year", Member.joined_at) < today.year,
+            )
+            run_ids += start_runs(session, workflow, ids, f"anniversary:{today.year}", now)
+        elif kind == "trigger.inactive":
+            run_ids += _inactive(session, workflow, config.days, now)  # type: ignore[attr-defined]
+        elif kind == "trigger.schedule":
+            tick = _last_cron_tick(config.cron, now, tz)  # type: ignore[attr-defined]
+            if tick is not None and (last_tick is None or tick > last_tick):
+                ids = members_for(session, workflow, _segment_clause(session, config.segment_id))  # type: ignore[attr-defined]
+                run_ids += start_runs(session, workflow, ids, f"schedule:{tick.isoformat()}", now)
+    return run_ids
+
+
+def _last_cron_tick(cron: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The most recent cron time within the last two minutes (ticks run every minute)."""
+    previous = croniter(cron, now.astimezone(tz)).get_prev(datetime)
+    return previous if now - previous <= timedelta(minutes=2) else None
+
+
+def _inactive(session: Session, workflow: Workflow, days: int, now: datetime) -> list[int]:
+    """Members with no sale for `days` (since their last sale, or since joining): once per
+    quiet spell, keyed by the last sale, so a member who buys again can be won back again."""
+    cutoff = now - timedelta(days=days)
+    last_sale = (
+        select(
+            Sale.member_id,
+            func.max(Sale.id).label("last_id"),
+            func.max(Sale.created_at).label("last_at"),
+        )
+        .group_by(Sale.member_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Member.id, last_sale.c.last_id)
+        .join(last_sale, last_sale.c.member_id == Member.id, isouter=True)
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            scope_filter(workflow),
+            or_(
+                last_sale.c.last_at <= cutoff,
+                (last_sale.c.last_at.is_(None)) & (Member.joined_at <= cutoff),
+            ),
+        )
+    ).all()
+    by_key: dict[str, list[int]] = {}
+    for member_id, last_id in rows:
+        by_key.setdefault(f"inactive:{last_id or 'never'}", []).append(int(member_id))
+    run_ids: list[int] = []
+    for key, ids in by_key.items():
+        run_ids += start_runs(session, workflow, ids, key, now)
+    return run_ids
+
+
+def today_in(tz: str) -> date:
+    return utcnow().astimezone(ZoneInfo(tz)).date()
