@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     sms_gateway_url: str = ""  # POST JSON {"to": …, "text": …} (+ SMS_GATEWAY_TOKEN bearer)
     sms_gateway_token: str = ""
     webhook_timeout_seconds: float = 5.0
+    # Workflow steps: seconds between retries (then the step fails), and how long a run may
+    # stay "running" before the reconciler decides its job was lost.
+    workflow_retry_seconds: str = "10,60,300"
+    workflow_stale_seconds: int = 600
     app_port: int = 3000
     app_host: str = "127.0.0.1"
 

@@ -36,7 +36,6 @@ from backoffice.workflows.nodes import REGISTRY, Context, NodeType, Outcome
 from backoffice.workflows.schema import Graph, NodeSpec, Problem
 
 MAX_ATTEMPTS = 3
-BACKOFF = [timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5)]
 MAX_WAVES = 100
 WakeLater = Callable[[int, datetime], None]
 
@@ -394,6 +393,15 @@ def _wave(session: Session, pending: set[int], now: datetime, report: WaveReport
     return still
 
 
+def retry_delays() -> list[timedelta]:
+    from backoffice.settings import get_settings
+
+    raw = get_settings().workflow_retry_seconds
+    return [timedelta(seconds=float(x)) for x in raw.split(",") if x.strip()] or [
+        timedelta(seconds=10)
+    ]
+
+
 def _finish(run: WorkflowRun, status: RunStatus, now: datetime, report: WaveReport) -> None:
     run.status, run.finished_at, run.wake_at = status, now, None
     report.finished += 1
@@ -438,8 +446,9 @@ def _failed(
     if final:
         run.status, run.error, run.wake_at = RunStatus.FAILED, message, None
     else:
+        backoff = retry_delays()
         run.status = RunStatus.WAITING
-        run.wake_at = now + BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
+        run.wake_at = now + backoff[min(attempt - 1, len(backoff) - 1)]
         report.waiting.append((run.id or 0, run.wake_at))
 
 

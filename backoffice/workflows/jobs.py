@@ -11,6 +11,7 @@ from rq import Queue, get_current_job
 
 from backoffice.db import session_scope
 from backoffice.models.base import utcnow
+from backoffice.settings import get_settings
 
 TICK_EVERY = timedelta(seconds=60)
 
@@ -62,7 +63,9 @@ def tick() -> dict[str, int]:
     with session_scope() as session:
         started = fire_time_triggers(session, now, last)
         due = due_runs(session, now)
-        lost = stale_running(session, now - timedelta(minutes=10))
+        lost = stale_running(
+            session, now - timedelta(seconds=get_settings().workflow_stale_seconds)
+        )
     executor = _executor()
     executor.submit(started + due + lost)
     dispatched = dispatch_events()
@@ -76,6 +79,16 @@ def tick() -> dict[str, int]:
         "recovered": len(lost),
         "dispatched": dispatched,
     }
+
+
+def recover_lost_runs(older_than_seconds: int = 600) -> int:
+    """Runs left "running" by a dead worker go back to a queue (the tick does this too)."""
+    from backoffice.workflows.engine import stale_running
+
+    with session_scope() as session:
+        lost = stale_running(session, utcnow() - timedelta(seconds=older_than_seconds))
+    _executor().submit(lost)
+    return len(lost)
 
 
 def deliver_messages() -> int:

@@ -1,0 +1,370 @@
+"""The workflow engine on real RQ worker processes and a real Redis and database.
+
+A birthday greeting and a sale-triggered tier upgrade each deliver exactly one message;
+a worker killed with SIGKILL in the middle of a 5,000-member campaign, then replaced,
+still leaves exactly one message per member; a failing webhook retries, then shows failed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from threading import Thread
+from zoneinfo import ZoneInfo
+
+import pytest
+from rq import Queue
+from sqlalchemy import text
+from sqlmodel import Session, func, select
+
+from backoffice.demo import admin_actor, seed_org
+from backoffice.models import (
+    Member,
+    OutboxMessage,
+    PointsEntry,
+    RunStatus,
+    StepExecution,
+    WorkflowRun,
+)
+from backoffice.services.members import MemberInput, create_member
+from backoffice.services.messaging import TemplateInput, create_template
+from backoffice.services.sales import SaleInput, record_sale
+from backoffice.services.tiers import TierInput, create_tier
+from backoffice.services.workflows import (
+    WorkflowInput,
+    create_workflow,
+    publish_workflow,
+    run_now,
+)
+from backoffice.workflows import jobs
+from backoffice.workflows.executor import RQExecutor
+from tests.integration.conftest import ROOT
+from tests.unit.workflow_fixtures import chain, edge, node
+
+pytestmark = pytest.mark.integration
+
+
+def _env(engine, redis_url: str, tmp_path) -> dict[str, str]:  # noqa: ANN001
+    return dict(
+        os.environ,
+        DATABASE_URL=engine.url.render_as_string(hide_password=False),
+        REDIS_URL=redis_url,
+        DATA_DIR=str(tmp_path),
+        WORKFLOW_RETRY_SECONDS="1,1,1",
+        QUIET_START_HOUR="0",
+        QUIET_END_HOUR="0",
+        MARKETING_CAP="100",
+    )
+
+
+def _worker(env: dict[str, str], burst: bool = False) -> subprocess.Popen:
+    args = [sys.executable, "-m", "backoffice.cli", "worker"] + (["--burst"] if burst else [])
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=60)
+
+
+def _wait_for(check, timeout: float = 120) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out waiting for the workers")
+
+
+@pytest.fixture
+def world(engine, redis, redis_url, tmp_path, monkeypatch):
+    """HQ admin, tiers, a template; the test process talks to the same Redis as the workers."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("QUIET_START_HOUR", "0")
+    monkeypatch.setenv("QUIET_END_HOUR", "0")
+    from backoffice.settings import get_settings
+
+    get_settings.cache_clear()
+    import backoffice.queue
+
+    monkeypatch.setattr(backoffice.queue, "_shared", None)
+    with Session(engine, expire_on_commit=False) as session:
+        stores = seed_org(session)
+        admin = admin_actor(session)
+        create_tier(session, admin, TierInput(code="BASIC", name="普通", rank=0))
+        create_tier(session, admin, TierInput(code="GOLD", name="金卡", rank=1, threshold=10**9))
+        template = create_template(
+            session, admin, TemplateInput(name="通知", body="{{member.name}} 您好", marketing=False)
+        )
+        session.commit()
+    yield {
+        "engine": engine,
+        "redis": redis,
+        "env": _env(engine, redis_url, tmp_path),
+        "stores": stores,
+        "admin": admin,
+        "template": template.id,
+    }
+    get_settings.cache_clear()
+
+
+def _count(engine, model, *where) -> int:  # noqa: ANN001
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+
+
+def test_birthday_greeting_delivers_exactly_one_message(world):
+    engine = world["engine"]
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    with Session(engine, expire_on_commit=False) as session:
+        member = create_member(
+            session,
+            world["admin"],
+            MemberInput(
+                name="寿星",
+                phone="13911110001",
+                home_store_id=world["stores"]["SH01"],
+                birthday=today.replace(year=1990).isoformat(),
+            ),
+        )
+        workflow = create_workflow(
+            session,
+            world["admin"],
+            WorkflowInput(
+                name="生日祝福",
+                graph=chain(
+                    node("t", "trigger.birthday"),
+                    node("m", "action.send_message", template_id=world["template"]),
+                ),
+            ),
+        )
+        publish_workflow(session, world["admin"], workflow.id)
+        session.commit()
+    queue = Queue("default", connection=world["redis"])
+    queue.enqueue(jobs.tick)
+    queue.enqueue(jobs.tick)  # a second tick the same day starts nobody again
+    worker = _worker(world["env"])
+    try:
+        _wait_for(
+            lambda: _count(engine, WorkflowRun, WorkflowRun.status == RunStatus.COMPLETED) >= 1
+        )
+        time.sleep(2)
+    finally:
+        _stop(worker)
+    assert _count(engine, OutboxMessage, OutboxMessage.member_id == member.id) == 1
+
+
+def test_sale_triggered_tier_upgrade_delivers_one_message(world):
+    engine = world["engine"]
+    with Session(engine, expire_on_commit=False) as session:
+        member = create_member(
+            session,
+            world["admin"],
+            MemberInput(name="大客户", phone="13911110002", home_store_id=world["stores"]["SH01"]),
+        )
+        graph = {
+            "nodes": [
+                node("t", "trigger.sale_recorded"),
+                node(
+                    "c",
+                    "condition",
+                    condition={
+                        "match": "all",
+                        "rules": [
+                            {
+                                "kind": "activity",
+                                "field": "spend",
+                                "op": "gte",
+                                "value": 500_000,
+                                "days": 90,
+                            }
+                        ],
+                    },
+                ),
+                node("up", "action.set_tier", tier_code="GOLD"),
+                node("m", "action.send_message", template_id=world["template"]),
+                node("end", "stop"),
+            ],
+            "edges": [
+                edge("t", "c"),
+                edge("c", "up", "yes"),
+                edge("c", "end", "no"),
+                edge("up", "m"),
+            ],
+        }
+        workflow = create_workflow(session, world["admin"], WorkflowInput(name="升级", graph=graph))
+        publish_workflow(session, world["admin"], workflow.id)
+        session.commit()
+    worker = _worker(world["env"])
+    try:
+        with Session(engine) as session:  # the commit wakes the dispatcher through Redis
+            record_sale(
+                session,
+                world["admin"],
+                SaleInput(
+                    member_id=member.id, store_id=world["stores"]["SH01"], amount_cents=600_000
+                ),
+            )
+            session.commit()
+        _wait_for(lambda: _count(engine, OutboxMessage, OutboxMessage.member_id == member.id))
+        time.sleep(1.5)
+    finally:
+        _stop(worker)
+    assert _count(engine, OutboxMessage, OutboxMessage.member_id == member.id) == 1
+    with Session(engine) as session:
+        assert session.get(Member, member.id).tier_id is not None
+
+
+def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
+    engine, members = world["engine"], 5000
+    with Session(engine, expire_on_commit=False) as session:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        session.execute(
+            text(
+                "INSERT INTO member (member_no, name, phone, phone_tail, gender, email, "
+                "home_store_id, joined_at, status, status_reason, notes, custom, updated_at) "
+                "VALUES (:no, :name, :phone, :tail, 'UNKNOWN', '', :store, :now, 'ACTIVE', '', '', "
+                "'{}', :now)"
+            ),
+            [
+                {
+                    "no": f"K{i:08d}",
+                    "name": f"会员{i}",
+                    "phone": f"+86137{i:08d}",
+                    "tail": f"{i:04d}"[-4:],
+                    "store": world["stores"]["SH01"],
+                    "now": now,
+                }
+                for i in range(members)
+            ],
+        )
+        graph = chain(
+            node("t", "trigger.manual"),
+            node(
+                "c",
+                "condition",
+                condition={
+                    "match": "all",
+                    "rules": [{"kind": "field", "field": "status", "op": "eq", "value": "active"}],
+                },
+            ),
+            node("p", "action.grant_points", points=10),
+            node("m", "action.send_message", template_id=world["template"]),
+        )
+        graph["edges"] = [edge("t", "c"), edge("c", "p", "yes"), edge("p", "m")]
+        graph["nodes"].append(node("no", "stop"))
+        graph["edges"].append(edge("c", "no", "no"))
+        workflow = create_workflow(session, world["admin"], WorkflowInput(name="全员", graph=graph))
+        publish_workflow(session, world["admin"], workflow.id)
+        run_ids = run_now(session, world["admin"], workflow.id)
+        session.commit()
+    assert len(run_ids) == members
+    RQExecutor(world["redis"]).submit(run_ids)
+    first = _worker(world["env"])
+    _wait_for(lambda: _count(engine, OutboxMessage) >= 600, timeout=300)
+    _stop(first, signal.SIGKILL)  # mid-campaign, work horse and all
+    done_before = _count(engine, OutboxMessage)
+    assert done_before < members
+    Queue("default", connection=world["redis"]).enqueue(jobs.recover_lost_runs, 0)
+    second = _worker(world["env"])
+    try:
+        _wait_for(
+            lambda: (
+                _count(
+                    engine,
+                    WorkflowRun,
+                    WorkflowRun.status.in_(  # type: ignore[attr-defined]
+                        [RunStatus.RUNNING, RunStatus.WAITING]
+                    ),
+                )
+                == 0
+            ),
+            timeout=600,
+        )
+    finally:
+        _stop(second)
+    assert _count(engine, OutboxMessage) == members
+    with Session(engine) as session:
+        per_member = session.exec(
+            select(func.count()).select_from(
+                select(OutboxMessage.member_id)
+                .group_by(OutboxMessage.member_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        ).one()
+        assert per_member == 0
+        grants = session.exec(
+            select(func.count())
+            .select_from(PointsEntry)
+            .where(PointsEntry.cause_type == "workflow")
+        ).one()
+        assert grants == members
+
+
+class _Failing(BaseHTTPRequestHandler):
+    calls = 0
+
+    def do_POST(self) -> None:  # noqa: N802
+        type(self).calls += 1
+        self.send_response(503)
+        self.end_headers()
+        self.wfile.write(b"busy")
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        return
+
+
+def test_failing_webhook_retries_then_shows_failed_with_its_error(world):
+    server = HTTPServer(("127.0.0.1", 0), _Failing)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/hook"
+    engine = world["engine"]
+    with Session(engine, expire_on_commit=False) as session:
+        create_member(
+            session,
+            world["admin"],
+            MemberInput(name="钩子", phone="13911110003", home_store_id=world["stores"]["SH01"]),
+        )
+        workflow = create_workflow(
+            session,
+            world["admin"],
+            WorkflowInput(
+                name="Webhook",
+                graph=chain(
+                    node("t", "trigger.manual"),
+                    node("h", "action.call_webhook", url=url, secret="k"),
+                ),
+            ),
+        )
+        publish_workflow(session, world["admin"], workflow.id)
+        run_ids = run_now(session, world["admin"], workflow.id)
+        session.commit()
+    RQExecutor(world["redis"]).submit(run_ids)
+    worker = _worker(world["env"])
+    try:
+        _wait_for(
+            lambda: _count(engine, WorkflowRun, WorkflowRun.status == RunStatus.FAILED) == 1,
+            timeout=120,
+        )
+    finally:
+        _stop(worker)
+        server.shutdown()
+    with Session(engine) as session:
+        step = session.exec(select(StepExecution)).one()
+        run = session.exec(select(WorkflowRun)).one()
+    assert step.status == "failed" and step.attempt == 3 and "HTTP 503" in step.error
+    assert "HTTP 503" in run.error and _Failing.calls == 3
