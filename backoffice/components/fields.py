@@ -78,3 +78,8 @@ def status_badge(status: rx.Var, label: Any) -> rx.Component:
         ),
         variant="soft",
     )
+
+
+def hydration_marker() -> rx.Component:
+    """Browser tests wait for data-hydrated="true" before typing (early input gets lost)."""
+    return rx.el.div(id="hydrated", data_hydrated=rx.State.is_hydrated, display="none")

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.fields import hydration_marker
 from backoffice.pages.session import SessionState, tr
 
 # (route, catalog key, icon, permission that makes the link useful)
@@ -92,6 +93,7 @@ def sidebar() -> rx.Component:
 def shell(title: Any, *children: rx.Component, actions: rx.Component | None = None) -> rx.Component:
     """A signed-in page: sidebar, a title row with actions, then the content."""
     return rx.hstack(
+        hydration_marker(),
         sidebar(),
         rx.vstack(
             rx.hstack(

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.components.fields import labelled
+from backoffice.components.fields import hydration_marker, labelled
 from backoffice.db import session_scope
 from backoffice.errors import AuthFailed
 from backoffice.pages.layout import language_switch
@@ -61,6 +61,7 @@ class LoginState(SessionState):
 @rx.page(route="/login", title="Sign in · Back-office", on_load=LoginState.open_login)
 def login_page() -> rx.Component:
     return rx.center(
+        hydration_marker(),
         rx.card(
             rx.form(
                 rx.vstack(

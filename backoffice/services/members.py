@@ -160,8 +160,9 @@ def validate_member(
         except ValidationFailed as exc:
             errors.update(exc.errors)
     joined = _parse_date(data.joined_at, "joined_at", errors)
-    member_no = data.member_no.strip()
-    if member_no and (len(member_no) > 20 or not member_no.isalnum()):
+    # Card numbers are ASCII and upper case: searches and the counter look them up upper-cased.
+    member_no = data.member_no.strip().upper()
+    if member_no and (len(member_no) > 20 or not (member_no.isascii() and member_no.isalnum())):
         errors["member_no"] = "error.member_no"
     try:
         custom = forms.clean_custom_values(
@@ -234,6 +235,7 @@ def create_member(
     _check_unique(session, actor, values, None)
     referrer = _find_referrer(session, data.referrer_ref)
     tags = clean_tags(data.tags)
+    generated = "member_no" not in values
     member = Member(
         **{"member_no": values.pop("member_no", "T" + uuid.uuid4().hex[:19])},
         **values,
@@ -242,8 +244,8 @@ def create_member(
     )
     session.add(member)
     session.flush()
-    if member.member_no.startswith("T") and len(member.member_no) == 20:
-        member.member_no = f"M{member.id:08d}"
+    if generated:  # the placeholder above only held the unique slot until the id was known
+        member.member_no = _free_member_no(session, f"M{member.id:08d}")
         session.add(member)
     for tag in tags:
         session.add(MemberTag(member_id=member.id or 0, tag=tag))
@@ -270,6 +272,15 @@ def create_member(
     if source not in NO_WELCOME_POINTS:
         _welcome_points(session, member, referrer)
     return member
+
+
+def _free_member_no(session: Session, number: str) -> str:
+    """The generated number, or a suffixed one if an imported card number already took it."""
+    candidate, suffix = number, 0
+    while session.exec(select(Member.id).where(Member.member_no == candidate)).first():
+        suffix += 1
+        candidate = f"{number}X{suffix}"
+    return candidate
 
 
 # Members brought over from another system already have their history: no welcome points.

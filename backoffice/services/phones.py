@@ -23,14 +23,16 @@ def normalize_phone(raw: str, field: str = "phone") -> str:
 
 
 def display_phone(e164: str) -> str:
-    """National format for the home region (13812345678), international otherwise."""
+    """National format for the home region (13812345678, 02162881234), international otherwise."""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
     region = phonenumbers.region_code_for_number(number)
     if region == get_settings().phone_region:
-        return phonenumbers.national_significant_number(number)
+        # The national format keeps a landline's trunk prefix (021…), which is dialled.
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return "".join(ch for ch in national if ch.isdigit())
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

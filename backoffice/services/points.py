@@ -93,6 +93,65 @@ def credit(
     return entry
 
 
+def credit_many(
+    session: Session,
+    grants: list[tuple[int, int | None, str]],
+    points: int,
+    kind: PointsKind,
+    *,
+    cause_type: str,
+    note: str = "",
+) -> None:
+    """The same credit to many members in bulk statements: (member_id, store_id, cause_id)."""
+    if not grants:
+        return
+    conn = session.connection()
+    accounts, entries = PointsAccount.__table__, PointsEntry.__table__  # type: ignore[attr-defined]
+    ids = [m for m, _, _ in grants]
+    have = set(
+        session.exec(
+            select(PointsAccount.member_id).where(col(PointsAccount.member_id).in_(ids))
+        ).all()
+    )
+    missing = [{"member_id": m, "balance": 0} for m in dict.fromkeys(ids) if m not in have]
+    if missing:
+        conn.execute(insert(accounts), missing)
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.member_id == bindparam("m"))
+        .values(balance=accounts.c.balance + points),
+        [{"m": m} for m in ids],
+    )
+    balances = dict(
+        conn.execute(
+            select(accounts.c.member_id, accounts.c.balance).where(accounts.c.member_id.in_(ids))
+        ).all()
+    )
+    now = utcnow()
+    expires = expiry_for(now, current_settings(session).points_expiry_months)
+    conn.execute(
+        insert(entries),
+        [
+            {
+                "member_id": m,
+                "store_id": store,
+                "kind": kind,
+                "delta": points,
+                "balance_after": balances[m],
+                "cause_type": cause_type,
+                "cause_id": cause,
+                "note": note[:300],
+                "expires_at": expires,
+                "remaining": points,
+                "notified_expiring": False,
+                "actor_id": None,
+                "created_at": now,
+            }
+            for m, store, cause in grants
+        ],
+    )
+
+
 def debit(
     session: Session,
     member_id: int,

@@ -29,7 +29,7 @@ def _validate(data: StoreInput) -> dict[str, object]:
     code = data.code.strip().upper()
     if not code:
         errors["code"] = "error.required"
-    elif len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+    elif len(code) > 32 or not code.isascii() or not all(c.isalnum() or c in "-_" for c in code):
         errors["code"] = "error.store_code"
     if not data.name.strip():
         errors["name"] = "error.required"

@@ -242,20 +242,14 @@ class WaveReport:
 def _execute(
     node_type: NodeType, ctxs: list[Context], config: BaseModel
 ) -> list[Outcome | Exception]:
-    if node_type.type == "condition":  # the whole batch in one query
-        from backoffice.workflows.conditions import matching_ids
-
-        yes = matching_ids(
-            ctxs[0].session,
-            config.condition,  # type: ignore[attr-defined]
-            [c.member.id or 0 for c in ctxs],
-        )
-        return [
-            Outcome(
-                handle="yes" if c.member.id in yes else "no", output={"result": c.member.id in yes}
-            )
-            for c in ctxs
-        ]
+    """The whole batch at once where the node knows how (one savepoint for all); otherwise,
+    or if the batch fails, member by member, so one bad member fails only their own step."""
+    if len(ctxs) > 1 and node_type.execute_many is not NodeType.execute_many:
+        try:
+            with ctxs[0].session.begin_nested():
+                return list(node_type.execute_many(ctxs, config))
+        except Exception:  # noqa: BLE001  (fall back to one by one for precise errors)
+            pass
     results: list[Outcome | Exception] = []
     for ctx in ctxs:
         try:
@@ -272,20 +266,33 @@ def advance(
     """Advance these runs as far as they can go now (until done, waiting or failed)."""
     report = WaveReport()
     pending = set(run_ids)
-    for _ in range(MAX_WAVES):
-        if not pending:
-            break
-        with session_scope() as session:
-            pending = _wave(session, pending, now(), report)
+    # One session for all waves, a commit after each: members stay loaded between waves,
+    # while runs are re-read from the database every wave (populate_existing).
+    members: dict[int, Member] = {}
+    with session_scope() as session:
+        for _ in range(MAX_WAVES):
+            if not pending:
+                break
+            pending = _wave(session, pending, now(), report, members)
+            session.commit()
     for run_id, at in report.waiting:
         if wake_later is not None:
             wake_later(run_id, at)
     return report
 
 
-def _wave(session: Session, pending: set[int], now: datetime, report: WaveReport) -> set[int]:
+def _wave(
+    session: Session,
+    pending: set[int],
+    now: datetime,
+    report: WaveReport,
+    members: dict[int, Member],
+) -> set[int]:
     runs = session.exec(
-        select(WorkflowRun).where(col(WorkflowRun.id).in_(sorted(pending))).with_for_update()
+        select(WorkflowRun)
+        .where(col(WorkflowRun.id).in_(sorted(pending)))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     groups: dict[tuple[int, int, str], list[WorkflowRun]] = defaultdict(list)
     for run in runs:
@@ -293,12 +300,14 @@ def _wave(session: Session, pending: set[int], now: datetime, report: WaveReport
             run.status = RunStatus.RUNNING
         if run.status == RunStatus.RUNNING:
             groups[(run.workflow_id, run.version, run.cursor)].append(run)
-    members = {
-        m.id: m
-        for m in session.exec(
-            select(Member).where(col(Member.id).in_([r.member_id for r in runs] or [-1]))
-        ).all()
-    }
+    missing = [r.member_id for r in runs if r.member_id not in members]
+    if missing:
+        members.update(
+            {
+                m.id or 0: m
+                for m in session.exec(select(Member).where(col(Member.id).in_(missing))).all()
+            }
+        )
     workflows = {
         w.id: w
         for w in session.exec(

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from backoffice.workflows.engine import WaveReport, advance
 
-BATCH = 500  # runs per job: one RQ job per member per step would not scale
+BATCH = 1000  # runs per job: one RQ job per member per step would not scale
 
 
 class Executor(Protocol):

@@ -48,6 +48,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         APP_PORT=str(port),
         REFLEX_USE_NPM="1",
         REFLEX_TELEMETRY_ENABLED="false",
+        # Its own build and state directories: a `make run` in this checkout is unharmed.
+        REFLEX_WEB_WORKDIR=".web-test",
+        REFLEX_STATES_WORKDIR=".states-test",
     )
     log = ARTIFACTS / "app.log"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -110,12 +113,9 @@ def page(browser, app_url):  # noqa: ANN001, ANN201
 
 
 def wait_ready(pg) -> None:  # noqa: ANN001
-    """Reflex is interactive once its websocket is connected and the page hydrated."""
-    pg.wait_for_load_state("networkidle")
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-reflex-connecting]') && "
-        "document.readyState === 'complete'"
-    )
+    """Reflex is interactive once hydrated (and the page's on_load ran): typing earlier can
+    be lost. Every page carries a marker that turns true then."""
+    pg.wait_for_selector("#hydrated[data-hydrated='true']", state="attached")
 
 
 def sign_in(pg, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
