@@ -134,6 +134,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workflows_failed(args: argparse.Namespace) -> int:
+    """For whoever is on call: failed runs, newest first, with the step that failed."""
+    from rich.table import Table
+    from sqlmodel import col, select
+
+    from backoffice.db import session_scope
+    from backoffice.models import RunStatus, Workflow, WorkflowRun
+
+    with session_scope() as session:
+        rows = session.exec(
+            select(WorkflowRun, Workflow)
+            .join(Workflow, Workflow.id == WorkflowRun.workflow_id)
+            .where(WorkflowRun.status == RunStatus.FAILED)
+            .order_by(col(WorkflowRun.id).desc())
+            .limit(args.limit)
+        ).all()
+    table = Table(title=f"Failed workflow runs (latest {args.limit})")
+    for column in ("run", "workflow", "member", "node", "error"):
+        table.add_column(column)
+    for run, workflow in rows:
+        table.add_row(str(run.id), workflow.name, str(run.member_id), run.cursor, run.error[:80])
+    console.print(table)
+    return 0
+
+
+def cmd_workflows_retry(args: argparse.Namespace) -> int:
+    from backoffice.db import session_scope
+    from backoffice.queue import connect
+    from backoffice.services.workflows import retry_run
+    from backoffice.workflows.executor import RQExecutor
+
+    with session_scope() as session:
+        run_id = retry_run(session, _cli_actor(session, args.as_user), args.run_id)
+    RQExecutor(connect()).submit([run_id])
+    console.print(f"Run {run_id} queued again.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="backoffice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     audit_cmd = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    wf = sub.add_parser("workflows", help="workflow runs: failures and retries")
+    wf_sub = wf.add_subparsers(dest="workflows_command", required=True)
+    failed = wf_sub.add_parser("failed", help="list failed runs with their errors")
+    failed.add_argument("--limit", type=int, default=50)
+    failed.set_defaults(func=cmd_workflows_failed)
+    retry = wf_sub.add_parser("retry", help="retry a failed run from the step that failed")
+    retry.add_argument("run_id", type=int)
+    retry.add_argument("--as-user", default="admin")
+    retry.set_defaults(func=cmd_workflows_retry)
     imp = sub.add_parser("import", help="import members from CSV")
     imp.add_argument("file")
     imp.add_argument("--as-user", default="admin")

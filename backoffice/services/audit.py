@@ -6,14 +6,16 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
 from backoffice.models import AuditEntry, AuditHead
 from backoffice.models.base import utcnow
 from backoffice.services.access import Actor, require, restrict
+from backoffice.settings import get_settings
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -158,6 +160,11 @@ class AuditFilter:
     target_id: str = ""
 
 
+def _zone() -> ZoneInfo:
+    """Date filters are days as HQ reads them: the organisation's time zone, not UTC."""
+    return ZoneInfo(get_settings().default_timezone)
+
+
 def list_audit(
     session: Session, actor: Actor, filters: AuditFilter, page: int = 1, page_size: int = 50
 ) -> tuple[list[AuditEntry], int]:
@@ -180,10 +187,10 @@ def list_audit(
         stmt = stmt.where(AuditEntry.target_id == filters.target_id)
     if filters.date_from:
         stmt = stmt.where(
-            AuditEntry.at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC)
+            AuditEntry.at >= datetime.combine(filters.date_from, time.min, tzinfo=_zone())
         )
     if filters.date_to:
-        end = datetime.combine(filters.date_to, time.min, tzinfo=UTC) + timedelta(days=1)
+        end = datetime.combine(filters.date_to, time.min, tzinfo=_zone()) + timedelta(days=1)
         stmt = stmt.where(AuditEntry.at < end)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(

@@ -194,7 +194,8 @@ def attempt_sign_in(
 
 
 def actor_for_token(session: Session, token: str | None) -> Actor | None:
-    """The Actor behind a session cookie, or None if missing, expired, revoked or locked."""
+    """The Actor behind a session cookie, or None if missing, expired, revoked or the account
+    was deactivated. (A lockout stops new sign-ins; sessions already open stay valid.)"""
     if not token or len(token) > 200:
         return None
     row = session.exec(

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -267,7 +267,7 @@ def advance(
     report = WaveReport()
     pending = set(run_ids)
     # One session for all waves, a commit after each: members stay loaded between waves,
-    # while runs are re-read from the database every wave (populate_existing).
+    # while runs are re-read from the database every wave.
     members: dict[int, Member] = {}
     with session_scope() as session:
         for _ in range(MAX_WAVES):
@@ -289,11 +289,10 @@ def _wave(
     members: dict[int, Member],
 ) -> set[int]:
     runs = session.exec(
-        select(WorkflowRun)
-        .where(col(WorkflowRun.id).in_(sorted(pending)))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(WorkflowRun).where(col(WorkflowRun.id).in_(sorted(pending))).with_for_update()
     ).all()
+    for run in runs:  # plain objects from here on; _save_runs writes them back in bulk
+        session.expunge(run)
     groups: dict[tuple[int, int, str], list[WorkflowRun]] = defaultdict(list)
     for run in runs:
         if run.status == RunStatus.WAITING and run.wake_at and run.wake_at <= now:
@@ -397,9 +396,25 @@ def _wave(
                 still.add(run.id or 0)
     if new_steps:
         session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
-    for run in runs:
-        session.add(run)
+    _save_runs(session, runs)
     return still
+
+
+RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")
+
+
+def _save_runs(session: Session, runs: list[WorkflowRun]) -> None:
+    """One executemany UPDATE for the wave's runs (they were detached from the session, so the
+    ORM does not write them row by row as well)."""
+    if not runs:
+        return
+    table = WorkflowRun.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("rid"))
+        .values(**{f: bindparam(f) for f in RUN_FIELDS}),
+        [{"rid": r.id, **{f: getattr(r, f) for f in RUN_FIELDS}} for r in runs],
+    )
 
 
 def retry_delays() -> list[timedelta]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, func, select
 
@@ -43,7 +44,11 @@ def last_audit(session: Session, action: str | None = None) -> AuditEntry:
 def snapshot(session: Session) -> dict[str, list[str]]:
     """Every row of every table (pending changes flushed first), to compare before/after."""
     out: dict[str, list[str]] = {}
+    session.flush()
+    existing = set(inspect(session.connection()).get_table_names())
     for table in SQLModel.metadata.sorted_tables:
+        if table.name not in existing:  # a model whose migration is not written yet
+            continue
         rows = session.execute(sa_select(table)).all()
         out[table.name] = sorted(repr(tuple(row)) for row in rows)
     return out
