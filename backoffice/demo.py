@@ -137,6 +137,80 @@ def seed_loyalty(session: Session, admin: Actor) -> None:
     create_item(session, admin, CatalogItemInput(name="护理体验券", points_price=3000, stock=20))
 
 
+def seed_campaigns(session: Session, admin: Actor) -> None:
+    """Three published campaigns a salon chain runs: birthday gift, tier-upgrade thanks and a
+    win-back after 60 quiet days (their messages land in the outbox)."""
+    from backoffice.models import CouponTemplate
+    from backoffice.services.messaging import TemplateInput, create_template
+    from backoffice.services.workflows import WorkflowInput, create_workflow, publish_workflow
+
+    coupons = {t.name: t.id for t in session.exec(select(CouponTemplate)).all()}
+    birthday = create_template(
+        session,
+        admin,
+        TemplateInput(
+            name="生日祝福",
+            body="亲爱的{{member.name}}，生日快乐！{{store.name}}送您一份生日护理，"
+            "券码 {{coupon.code}}，30 天内有效。",
+        ),
+    )
+    upgrade = create_template(
+        session,
+        admin,
+        TemplateInput(
+            name="升级祝贺",
+            body="恭喜{{member.name}}升级为{{tier.name}}！赠送 200 积分，当前积分 "
+            "{{points.balance}}。",
+            marketing=False,
+        ),
+    )
+    winback = create_template(
+        session,
+        admin,
+        TemplateInput(
+            name="想念您",
+            body="{{member.name}}，好久不见！送您一张8折券 {{coupon.code}}，"
+            "期待您再次光临{{store.name}}。",
+        ),
+    )
+
+    def n(node_id: str, node_type: str, x: int, **config: object) -> dict:
+        return {"id": node_id, "type": node_type, "config": config, "position": {"x": x, "y": 80}}
+
+    def e(a: str, b: str, handle: str = "out") -> dict:
+        return {"id": f"{a}-{b}", "source": a, "source_handle": handle, "target": b}
+
+    graphs = {
+        "生日祝福送护理": {
+            "nodes": [
+                n("t", "trigger.birthday", 0, days_before=0),
+                n("c", "action.issue_coupon", 260, template_id=coupons.get("生日赠送护理")),
+                n("m", "action.send_message", 520, template_id=birthday.id),
+            ],
+            "edges": [e("t", "c"), e("c", "m")],
+        },
+        "升级祝贺": {
+            "nodes": [
+                n("t", "trigger.tier_changed", 0, direction="up"),
+                n("m", "action.send_message", 260, template_id=upgrade.id),
+                n("p", "action.grant_points", 520, points=200, note="升级礼"),
+            ],
+            "edges": [e("t", "m"), e("m", "p")],
+        },
+        "60 天沉睡唤醒": {
+            "nodes": [
+                n("t", "trigger.inactive", 0, days=60),
+                n("c", "action.issue_coupon", 260, template_id=coupons.get("8折券")),
+                n("m", "action.send_message", 520, template_id=winback.id),
+            ],
+            "edges": [e("t", "c"), e("c", "m")],
+        },
+    }
+    for name, graph in graphs.items():
+        workflow = create_workflow(session, admin, WorkflowInput(name=name, graph=graph))
+        publish_workflow(session, admin, workflow.id)
+
+
 def is_seeded(session: Session) -> bool:
     return session.exec(select(Staff).limit(1)).first() is not None
 
@@ -224,6 +298,7 @@ def seed_demo(
     store_ids = seed_org(session)
     admin = admin_actor(session)
     seed_loyalty(session, admin)
+    seed_campaigns(session, admin)
     rng = random.Random(7)
     franchise = [store_ids[c] for c, *_ in STORES]
     used: set[str] = set()

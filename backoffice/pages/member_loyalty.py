@@ -19,6 +19,7 @@ from backoffice.pages.session import SignedOut, tr
 from backoffice.services.catalog import list_items, redeem_item
 from backoffice.services.coupons import issue_coupon, list_templates
 from backoffice.services.member_loyalty import member_loyalty
+from backoffice.services.messaging import member_messages
 from backoffice.services.points import adjust_points
 from backoffice.services.sales import refund_sale
 from backoffice.services.tiers import list_tiers, set_member_tier
@@ -39,6 +40,7 @@ class LoyaltyState(MemberDetailState):
     points_rows: list[dict[str, str]] = []
     wallet_rows: list[dict[str, str]] = []
     coupon_rows: list[dict[str, str]] = []
+    message_rows: list[dict[str, str]] = []
     template_options: list[list[str]] = []
     catalog_options: list[list[str]] = []
     tier_options: list[list[str]] = []
@@ -76,6 +78,7 @@ class LoyaltyState(MemberDetailState):
                 )
                 tiers = list_tiers(session, active_only=True)
                 items = list_items(session, active_only=True)
+                messages = member_messages(session, actor, self.member_id)
                 from backoffice.models import Member
 
                 member = session.get(Member, self.member_id)
@@ -140,6 +143,15 @@ class LoyaltyState(MemberDetailState):
                 "valid_to": format_when(c.valid_to, self.lang),
             }
             for c, t in data.coupons
+        ]
+        self.message_rows = [
+            {
+                "at": format_when(m.created_at, self.lang),
+                "channel": m.channel.value,
+                "status": self._tr(f"message.{m.status.value}"),
+                "body": m.body,
+            }
+            for m in messages
         ]
         self.template_options = [[str(t.id), t.name] for t in templates]
         self.tier_options = [[str(t.id), t.name] for t in tiers]
@@ -548,6 +560,7 @@ def loyalty_panel() -> rx.Component:
                     rx.tabs.trigger(tr("loyalty.points_ledger"), value="points", id="tab-points"),
                     rx.tabs.trigger(tr("loyalty.wallet_ledger"), value="wallet", id="tab-wallet"),
                     rx.tabs.trigger(tr("loyalty.coupons"), value="coupons", id="tab-coupons"),
+                    rx.tabs.trigger(tr("loyalty.messages"), value="messages", id="tab-messages"),
                 ),
                 rx.tabs.content(
                     _table(
@@ -608,6 +621,20 @@ def loyalty_panel() -> rx.Component:
                         "coupon-row",
                     ),
                     value="coupons",
+                    padding_top="8px",
+                ),
+                rx.tabs.content(
+                    _table(
+                        LoyaltyState.message_rows,
+                        [
+                            ("at", "col.time"),
+                            ("channel", "col.channel"),
+                            ("status", "col.status"),
+                            ("body", "col.message"),
+                        ],
+                        "message-row",
+                    ),
+                    value="messages",
                     padding_top="8px",
                 ),
                 default_value="sales",

@@ -486,3 +486,21 @@ def pending_messages(session: Session, limit: int = 200) -> list[OutboxMessage]:
             .limit(limit)
         )
     )
+
+
+def member_messages(
+    session: Session, actor: Actor, member_id: int, limit: int = 50
+) -> list[OutboxMessage]:
+    """What campaigns sent (or tried to send) a member, newest first, for staff who see them."""
+    require(actor, "members.read")
+    member = session.get(Member, member_id)
+    if member is None or not actor.in_scope(member.home_store_id):
+        raise NotFound("error.member_not_found")
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.member_id == member_id)
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(limit)
+        ).all()
+    )

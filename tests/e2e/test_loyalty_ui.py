@@ -92,3 +92,30 @@ def test_hq_edits_a_tier_and_the_franchise_owner_only_reads_it(page, browser, ap
     assert owner.locator(".setting-row button").count() == 0
     shot(owner, "loyalty-settings-owner")
     owner.context.close()
+
+
+def test_a_big_sale_upgrades_the_tier_and_the_campaign_congratulates(page):
+    """Demo campaign "升级祝贺" (tier changed → message → 200 points) runs on the RQ worker."""
+    sign_in(page, "owner")
+    page.goto("/checkout?member=M00000004")
+    page.wait_for_selector("#checkout-member-line")
+    wait_ready(page)
+    page.click("#checkout-store")
+    page.get_by_role("option", name="上海静安店").click()
+    page.fill("#checkout-amount", "2500")
+    page.click("#checkout-calculate")
+    expect(page.locator("#quote-due")).to_contain_text("2,500.00")
+    page.click("#checkout-confirm")
+    expect(page.locator("#checkout-done")).to_be_visible()
+    _open_member(page, "M00000004")
+    expect(page.locator("#tier-name")).to_have_text("银卡")
+    for _ in range(40):  # the worker needs a moment; a person would press reload too
+        page.click("#tab-messages")
+        if page.locator(".message-row", has_text="升级为银卡").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+        page.wait_for_selector("#tab-messages")
+        wait_ready(page)
+    expect(page.locator(".message-row", has_text="升级为银卡")).to_have_count(1)
+    shot(page, "member-messages")
