@@ -42,6 +42,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "member.tags": ("标签", "Tags"),
     "member.tags_hint": ("多个标签用逗号分隔", "Separate tags with commas"),
     "member.notes": ("备注", "Notes"),
+    "member.referrer": ("推荐人", "Referred by"),
+    "member.referrer_hint": (
+        "推荐人的会员号或手机号（可选）",
+        "The referrer's member no. or phone (optional)",
+    ),
     "member.no": ("会员号", "Member no."),
     "member.joined": ("入会时间", "Joined"),
     "member.status_reason": ("状态原因", "Status reason"),

@@ -49,6 +49,7 @@ def _form_to_input(form: dict[str, Any], fields: list[dict[str, Any]]) -> Member
         home_store_id=int(store) if store.isdigit() else None,
         tags=[x for x in str(form.get("tags", "")).replace("，", ",").split(",") if x.strip()],
         notes=str(form.get("notes", "")),
+        referrer_ref=str(form.get("referrer_ref", ""))[:40],
         custom=custom,
     )
 
@@ -286,6 +287,12 @@ def member_form() -> rx.Component:
                             required=True,
                         ),
                         _text("tags", "member.tags", hint=tr("member.tags_hint")),
+                        rx.cond(
+                            MemberFormState.member_id == 0,
+                            _text(
+                                "referrer_ref", "member.referrer", hint=tr("member.referrer_hint")
+                            ),
+                        ),
                         columns="2",
                         spacing="4",
                         width="100%",

@@ -151,7 +151,8 @@ def fire_time_triggers(
 
 def _last_cron_tick(cron: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """The most recent cron time within the last two minutes (ticks run every minute)."""
-    previous = croniter(cron, now.astimezone(tz)).get_prev(datetime)
+    # From one second ahead, so a tick falling exactly on `now` counts as the latest one.
+    previous = croniter(cron, now.astimezone(tz) + timedelta(seconds=1)).get_prev(datetime)
     return previous if now - previous <= timedelta(minutes=2) else None
 
 
