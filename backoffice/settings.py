@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_from: str = "noreply@example.com"
     sms_gateway_url: str = ""  # POST JSON {"to": …, "text": …} (+ SMS_GATEWAY_TOKEN bearer)
     sms_gateway_token: str = ""
+    # The JSON body the gateway expects; {to} and {text} are filled in (JSON-escaped).
+    sms_gateway_payload: str = '{"to": "{to}", "text": "{text}"}'
     webhook_timeout_seconds: float = 5.0
     # Workflow steps: seconds between retries (then the step fails), and how long a run may
     # stay "running" before the reconciler decides its job was lost.

@@ -431,6 +431,18 @@ def send_many_from_workflow(ctxs: list[Any], template_id: int) -> list[Any]:
     return outcomes
 
 
+def sms_payload(template: str, message: OutboxMessage) -> bytes:
+    """Fill the gateway's JSON body: values are JSON-escaped, so any text stays valid JSON."""
+    import json
+
+    def escaped(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+
+    body = template.replace("{to}", escaped(message.to)).replace("{text}", escaped(message.body))
+    json.loads(body)  # a broken template fails here, recorded on the message
+    return body.encode()
+
+
 def deliver(session: Session, message: OutboxMessage, max_attempts: int = 3) -> None:
     """Hand one queued message to its provider; failures retry, then stay failed."""
     if message.status != MessageStatus.QUEUED:
@@ -450,8 +462,8 @@ def deliver(session: Session, message: OutboxMessage, max_attempts: int = 3) -> 
             )
             response = httpx.post(
                 settings.sms_gateway_url,
-                json={"to": message.to, "text": message.body},
-                headers=headers,
+                content=sms_payload(settings.sms_gateway_payload, message),
+                headers={"Content-Type": "application/json", **headers},
                 timeout=10,
             )
             response.raise_for_status()

@@ -332,6 +332,28 @@ def dry_run_workflow(session: Session, actor: Actor, workflow_id: int, member_id
     return result
 
 
+def dry_run_sample(
+    session: Session, actor: Actor, workflow_id: int, segment_id: int | None, size: int = 10
+) -> list[DryRun]:
+    """Test-run the draft on a random sample of a segment (or of the workflow's members)."""
+    import random
+
+    require(actor, "workflows.design")
+    workflow = _load(session, actor, workflow_id)
+    ids = [
+        i
+        for i in segment_member_ids(session, workflow, segment_id)
+        if actor.store_ids is None or _member_store(session, i) in actor.store_ids
+    ]
+    sample = random.sample(ids, min(size, len(ids)))
+    return [dry_run_workflow(session, actor, workflow_id, member_id) for member_id in sample]
+
+
+def _member_store(session: Session, member_id: int) -> int:
+    member = session.get(Member, member_id)
+    return member.home_store_id if member else -1
+
+
 def run_now(session: Session, actor: Actor, workflow_id: int) -> list[int]:
     """Manual trigger: start a run for every member of the segment (in scope); returns run ids
     for the caller to hand to an executor."""

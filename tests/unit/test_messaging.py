@@ -122,3 +122,22 @@ def test_email_goes_through_smtp(session, org, monkeypatch):
     assert message.status == MessageStatus.SENT, message.error
     assert received and received[0][1] == ["vip@example.com"]
     assert session.exec(select(OutboxMessage)).first() is not None
+
+
+def test_the_gateway_payload_is_configurable_and_stays_valid_json(
+    session, org, gateway, monkeypatch
+):
+    monkeypatch.setenv(
+        "SMS_GATEWAY_PAYLOAD", '{"mobile": "{to}", "content": "{text}", "sign": "美发"}'
+    )
+    get_settings.cache_clear()
+    message = _queued(session, org, Channel.SMS)
+    message.body = 'He said "hi"\n再见'
+    deliver(session, message)
+    assert message.status == MessageStatus.SENT
+    assert gateway.received[0] == {
+        "auth": "Bearer t0ken",
+        "mobile": "+8613800007777",
+        "content": 'He said "hi"\n再见',
+        "sign": "美发",
+    }

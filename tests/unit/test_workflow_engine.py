@@ -454,3 +454,31 @@ def test_inactive_trigger_wins_back_each_quiet_spell_once(session, wf):
     second = fire_time_triggers(session, later)
     session.commit()
     assert len(first) == 1 and second == []
+
+
+def test_dry_run_on_a_sample_of_a_segment(session, wf):
+    from backoffice.services.workflows import SegmentInput, dry_run_sample, save_segment
+
+    for i in range(15):
+        _member(session, wf, f"1390001{i:04d}")
+    segment = save_segment(
+        session,
+        wf["admin"],
+        SegmentInput(
+            name="全部",
+            condition={
+                "match": "all",
+                "rules": [{"kind": "field", "field": "status", "op": "eq", "value": "active"}],
+            },
+        ),
+    )
+    graph = chain(
+        node("t", "trigger.manual", segment_id=segment.id),
+        node("msg", "action.send_message", template_id=wf["greeting"].id),
+    )
+    workflow = create_workflow(session, wf["admin"], WorkflowInput(name="抽样", graph=graph))
+    results = dry_run_sample(session, wf["admin"], workflow.id, segment.id, size=10)
+    session.commit()
+    assert len(results) == 10 and len({r.member_id for r in results}) == 10
+    assert all(r.messages for r in results)
+    assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 0
