@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # stay "running" before the reconciler decides its job was lost.
     workflow_retry_seconds: str = "10,60,300"
     workflow_stale_seconds: int = 600
+    workflow_batch: int = 1000  # runs per RQ job
     app_port: int = 3000
     app_host: str = "127.0.0.1"
 

@@ -297,6 +297,8 @@ def _wave(
     for run in runs:
         if run.status == RunStatus.WAITING and run.wake_at and run.wake_at <= now:
             run.status = RunStatus.RUNNING
+        elif run.status == RunStatus.WAITING and run.wake_at:
+            report.waiting.append((run.id or 0, run.wake_at))  # woken early: sleep on
         if run.status == RunStatus.RUNNING:
             groups[(run.workflow_id, run.version, run.cursor)].append(run)
     missing = [r.member_id for r in runs if r.member_id not in members]

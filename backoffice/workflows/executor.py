@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from backoffice.workflows.engine import WaveReport, advance
 
-BATCH = 1000  # runs per job: one RQ job per member per step would not scale
+
+def batch_size() -> int:
+    """Runs per job (WORKFLOW_BATCH): one RQ job per member per step would not scale."""
+    from backoffice.settings import get_settings
+
+    return get_settings().workflow_batch
 
 
 class Executor(Protocol):
@@ -22,9 +28,10 @@ class SyncExecutor:
         self.reports: list[WaveReport] = []
 
     def submit(self, run_ids: list[int]) -> None:
-        for start in range(0, len(run_ids), BATCH):
+        size = batch_size()
+        for start in range(0, len(run_ids), size):
             self.reports.append(
-                advance(run_ids[start : start + BATCH], wake_later=self.waiting.__setitem__)
+                advance(run_ids[start : start + size], wake_later=self.waiting.__setitem__)
             )
 
 
@@ -42,16 +49,19 @@ class RQExecutor:
 
         from backoffice.workflows import jobs
 
-        for start in range(0, len(run_ids), BATCH):
+        size = batch_size()
+        for start in range(0, len(run_ids), size):
             self.queue.enqueue(
                 jobs.advance_runs,
-                run_ids[start : start + BATCH],
+                run_ids[start : start + size],
                 retry=Retry(max=3, interval=[2, 10, 30]),
             )
 
     def wake_later(self, run_id: int, at: datetime) -> None:
         from backoffice.workflows import jobs
 
+        # RQ schedules to the whole second: round up so the job never runs before wake_at.
+        at = (at + timedelta(seconds=1)).replace(microsecond=0)
         self.queue.enqueue_at(
-            at, jobs.advance_runs, [run_id], job_id=f"wake-{run_id}-{int(at.timestamp())}"
+            at, jobs.advance_runs, [run_id], job_id=f"wake-{run_id}-{uuid.uuid4().hex[:12]}"
         )

@@ -59,6 +59,7 @@ def _env(engine, redis_url: str, tmp_path) -> dict[str, str]:  # noqa: ANN001
         QUIET_START_HOUR="0",
         QUIET_END_HOUR="0",
         MARKETING_CAP="100",
+        WORKFLOW_BATCH="100",
     )
 
 
@@ -95,6 +96,7 @@ def world(engine, redis, redis_url, tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("QUIET_START_HOUR", "0")
     monkeypatch.setenv("QUIET_END_HOUR", "0")
+    monkeypatch.setenv("WORKFLOW_BATCH", "100")
     from backoffice.settings import get_settings
 
     get_settings.cache_clear()
@@ -272,9 +274,9 @@ def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
         run_ids = run_now(session, world["admin"], workflow.id)
         session.commit()
     assert len(run_ids) == members
-    RQExecutor(world["redis"]).submit(run_ids)
+    RQExecutor(world["redis"]).submit(run_ids)  # 50 jobs of 100 runs (WORKFLOW_BATCH)
     first = _worker(world["env"])
-    _wait_for(lambda: _count(engine, OutboxMessage) >= 600, timeout=300)
+    _wait_for(lambda: _count(engine, OutboxMessage) >= 100, timeout=300)
     _stop(first, signal.SIGKILL)  # mid-campaign, work horse and all
     done_before = _count(engine, OutboxMessage)
     assert done_before < members
