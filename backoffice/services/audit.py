@@ -101,6 +101,25 @@ def record(
     return entry
 
 
+def record_update(
+    session: Session,
+    actor: Actor,
+    row: Any,
+    values: dict[str, Any],
+    action: str,
+    target_type: str,
+) -> dict[str, Any]:
+    """Set `values` on `row` and audit the before/after of what actually changed."""
+    before = {key: getattr(row, key) for key in values}
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.add(row)
+    changes = diff(before, values)
+    if changes:
+        record(session, actor, action, target_type=target_type, target_id=row.id, changes=changes)
+    return changes
+
+
 @dataclass
 class ChainReport:
     checked: int

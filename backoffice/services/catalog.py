@@ -70,20 +70,7 @@ def update_item(
     if item is None:
         raise NotFound("error.not_found")
     values = _validate(data)
-    before = item.model_dump()
-    for key, value in values.items():
-        setattr(item, key, value)
-    session.add(item)
-    changes = audit.diff({k: before[k] for k in values}, values)
-    if changes:
-        audit.record(
-            session,
-            actor,
-            "catalog.update",
-            target_type="catalog_item",
-            target_id=item_id,
-            changes=changes,
-        )
+    audit.record_update(session, actor, item, values, "catalog.update", "catalog_item")
     return item
 
 

@@ -103,20 +103,9 @@ def update_template(
     if template is None:
         raise NotFound("error.not_found")
     values = _validate_template(data)
-    before = template.model_dump()
-    for key, value in values.items():
-        setattr(template, key, value)
-    session.add(template)
-    changes = audit.diff({k: before[k] for k in values}, values)
-    if changes:
-        audit.record(
-            session,
-            actor,
-            "coupons.template_update",
-            target_type="coupon_template",
-            target_id=template_id,
-            changes=changes,
-        )
+    audit.record_update(
+        session, actor, template, values, "coupons.template_update", "coupon_template"
+    )
     return template
 
 

@@ -76,20 +76,7 @@ def update_rule(session: Session, actor: Actor, rule_id: int, data: EarnRuleInpu
     if rule is None:
         raise NotFound("error.not_found")
     values = _validate(data)
-    before = rule.model_dump()
-    for key, value in values.items():
-        setattr(rule, key, value)
-    session.add(rule)
-    changes = audit.diff({k: before[k] for k in values}, values)
-    if changes:
-        audit.record(
-            session,
-            actor,
-            "earn_rules.update",
-            target_type="earn_rule",
-            target_id=rule_id,
-            changes=changes,
-        )
+    audit.record_update(session, actor, rule, values, "earn_rules.update", "earn_rule")
     return rule
 
 

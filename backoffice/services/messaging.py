@@ -116,20 +116,9 @@ def update_template(
     if template is None:
         raise NotFound("error.not_found")
     values = check_template(data)
-    before = template.model_dump()
-    for key, value in values.items():
-        setattr(template, key, value)
-    session.add(template)
-    changes = audit.diff({k: before[k] for k in values}, values)
-    if changes:
-        audit.record(
-            session,
-            actor,
-            "messages.template_update",
-            target_type="message_template",
-            target_id=template_id,
-            changes=changes,
-        )
+    audit.record_update(
+        session, actor, template, values, "messages.template_update", "message_template"
+    )
     return template
 
 

@@ -105,15 +105,7 @@ def update_tier(session: Session, actor: Actor, tier_id: int, data: TierInput) -
         clash = session.exec(select(Tier).where(getattr(Tier, field) == values[field])).first()
         if clash is not None and clash.id != tier_id:
             raise ValidationFailed({field: message})
-    before = tier.model_dump()
-    for key, value in values.items():
-        setattr(tier, key, value)
-    session.add(tier)
-    changes = audit.diff({k: before[k] for k in values}, values)
-    if changes:
-        audit.record(
-            session, actor, "tiers.update", target_type="tier", target_id=tier_id, changes=changes
-        )
+    audit.record_update(session, actor, tier, values, "tiers.update", "tier")
     return tier
 
 

@@ -61,18 +61,5 @@ def update_topup_rule(
     if rule is None:
         raise NotFound("error.not_found")
     values = _validate(data)
-    before = rule.model_dump()
-    for key, value in values.items():
-        setattr(rule, key, value)
-    session.add(rule)
-    changes = audit.diff({k: before[k] for k in values}, values)
-    if changes:
-        audit.record(
-            session,
-            actor,
-            "topup_rules.update",
-            target_type="topup_rule",
-            target_id=rule_id,
-            changes=changes,
-        )
+    audit.record_update(session, actor, rule, values, "topup_rules.update", "topup_rule")
     return rule
