@@ -16,6 +16,7 @@ from backoffice.pages import (  # noqa: F401
     member_import,
     member_page,
     members,
+    roles,
     staff,
     stores,
 )

@@ -6,10 +6,19 @@ files; `backoffice.i18n.t` reads the merged CATALOG. A key defined twice is an e
 
 from __future__ import annotations
 
-from backoffice.catalog import admin, audit, common, errors, loyalty, members, workflows
+from backoffice.catalog import (
+    admin,
+    audit,
+    common,
+    errors,
+    loyalty,
+    members,
+    roles,
+    workflows,
+)
 
 CATALOG: dict[str, tuple[str, str]] = {}
-for _module in (errors, common, members, admin, audit, loyalty, workflows):
+for _module in (errors, common, members, admin, audit, loyalty, workflows, roles):
     for _key, _value in _module.STRINGS.items():
         if _key in CATALOG:
             raise ValueError(f"catalog key {_key!r} is defined twice")

@@ -18,6 +18,7 @@ NAV = [
     ("/settings/loyalty", "nav.loyalty", "gift", "loyalty.read"),
     ("/stores", "nav.stores", "store", "stores.read"),
     ("/staff", "nav.staff", "id-card", "staff.read"),
+    ("/roles", "nav.roles", "key-round", "staff.manage"),
     ("/audit", "nav.audit", "shield-check", "audit.read"),
     ("/account", "nav.account", "user-cog", ""),
 ]

@@ -286,3 +286,44 @@ def bootstrap(
         session, actor, "system.bootstrap", target_type="staff", target_id=staff.id, store_id=hq.id
     )
     return actor
+
+
+# Roles whose permissions must keep `staff.manage`, so nobody can lock HQ out of its own system.
+PROTECTED_ROLES = ("hq_admin",)
+
+
+def update_role_permissions(
+    session: Session, actor: Actor, role_code: str, permissions: list[str]
+) -> Role:
+    """HQ changes what a role may do; the audit entry lists permissions added and removed."""
+    from backoffice.services.access import PERMISSIONS
+
+    require(actor, "staff.manage")
+    if actor.store_ids is not None:
+        raise PermissionDenied("error.store_scope")  # scopes are HQ's to grant
+    role = session.exec(select(Role).where(Role.code == role_code)).first()
+    if role is None:
+        raise NotFound("error.not_found")
+    wanted = sorted(set(permissions))
+    unknown = [p for p in wanted if p not in PERMISSIONS]
+    if unknown:
+        raise ValidationFailed({"permissions": "error.choice"})
+    if role.code in PROTECTED_ROLES and "staff.manage" not in wanted:
+        raise ValidationFailed({"permissions": "error.self_lockout"})
+    before = sorted(role.permissions)
+    if before == wanted:
+        return role
+    role.permissions = wanted
+    session.add(role)
+    audit.record(
+        session,
+        actor,
+        "roles.update",
+        target_type="role",
+        target_id=role.code,
+        changes={
+            "added": sorted(set(wanted) - set(before)),
+            "removed": sorted(set(before) - set(wanted)),
+        },
+    )
+    return role
