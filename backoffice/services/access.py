@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
 from backoffice.errors import NotFound, PermissionDenied
-from backoffice.models import Role, Staff, StaffStore
+from backoffice.models import Member, Role, Staff, StaffStore
 
 # The permission catalog: named strings, one place.
 PERMISSIONS: dict[str, str] = {
@@ -159,6 +159,15 @@ def require(actor: Actor | None, permission: str, store_id: int | None = None) -
     if store_id is not None and not actor.in_scope(store_id):
         raise PermissionDenied("error.store_scope")
     return actor
+
+
+def member_in_scope(session: Session, actor: Actor, member_id: int) -> Member:
+    """The member, if the actor's scope covers their home store; otherwise "not found", so a
+    member of another store is not revealed to exist."""
+    member = session.get(Member, member_id)
+    if member is None or not actor.in_scope(member.home_store_id):
+        raise NotFound("error.member_not_found")
+    return member
 
 
 def require_row_in_scope(actor: Actor, row: Any, store_id: int | None) -> Any:

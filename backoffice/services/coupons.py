@@ -13,10 +13,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import NotFound, ValidationFailed
-from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate, Member
+from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate
 from backoffice.models.base import utcnow
 from backoffice.services import audit, events
-from backoffice.services.access import Actor, require
+from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.members import MemberQuery, iter_members
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out at the counter
@@ -168,9 +168,7 @@ def grant_coupon(
 def issue_coupon(session: Session, actor: Actor, template_id: int, member_id: int) -> Coupon:
     """Staff give one member a coupon."""
     require(actor, "coupons.issue")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise NotFound("error.member_not_found")
+    member = member_in_scope(session, actor, member_id)
     template = session.get(CouponTemplate, template_id)
     if template is None:
         raise NotFound("error.not_found")

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from backoffice.errors import NotFound
-from backoffice.models import Coupon, CouponTemplate, Member, PointsEntry, Sale, WalletEntry
+from backoffice.models import Coupon, CouponTemplate, PointsEntry, Sale, WalletEntry
 from backoffice.services import coupons, points, tiers, wallet
-from backoffice.services.access import Actor, require
+from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.sales import member_sales
 
 
@@ -28,9 +27,7 @@ class MemberLoyalty:
 
 def member_loyalty(session: Session, actor: Actor, member_id: int) -> MemberLoyalty:
     require(actor, "sales.read")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise NotFound("error.member_not_found")
+    member = member_in_scope(session, actor, member_id)
     principal, bonus = wallet.balances(session, member_id)
     return MemberLoyalty(
         progress=tiers.tier_progress(session, member),

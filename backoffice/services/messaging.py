@@ -28,7 +28,7 @@ from backoffice.models import (
 )
 from backoffice.models.base import utcnow
 from backoffice.services import audit, points, tiers, wallet
-from backoffice.services.access import Actor, require
+from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.settings import get_settings
 
 VARIABLE = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
@@ -494,9 +494,7 @@ def member_messages(
 ) -> list[OutboxMessage]:
     """What campaigns sent (or tried to send) a member, newest first, for staff who see them."""
     require(actor, "members.read")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise NotFound("error.member_not_found")
+    member_in_scope(session, actor, member_id)
     return list(
         session.exec(
             select(OutboxMessage)

@@ -12,10 +12,10 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
-from backoffice.models import Member, PointsAccount, PointsEntry, PointsKind
+from backoffice.models import PointsAccount, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
 from backoffice.services import audit
-from backoffice.services.access import Actor, require
+from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.loyalty_settings import current_settings
 from backoffice.settings import get_settings
 
@@ -217,9 +217,7 @@ def adjust_points(
 ) -> PointsEntry:
     """Staff add or deduct points by hand; the reason is kept on the ledger and audit."""
     require(actor, "points.adjust")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise ValidationFailed({"member": "error.member_not_found"})
+    member = member_in_scope(session, actor, member_id)
     if not reason.strip():
         raise ValidationFailed({"reason": "error.reason_required"})
     if delta == 0 or abs(delta) > 10_000_000:
@@ -258,9 +256,7 @@ def points_ledger(
     session: Session, actor: Actor, member_id: int, page: int = 1, page_size: int = 20
 ) -> LedgerPage:
     require(actor, "sales.read")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise ValidationFailed({"member": "error.member_not_found"})
+    member_in_scope(session, actor, member_id)
     stmt = select(PointsEntry).where(PointsEntry.member_id == member_id)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(

@@ -26,7 +26,7 @@ from backoffice.models import (
     Store,
 )
 from backoffice.services import audit, coupons, events, points, tiers, wallet
-from backoffice.services.access import Actor, require
+from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.counter import member_for_counter
 from backoffice.services.earn_rules import points_for_sale
 from backoffice.services.loyalty_settings import current_settings
@@ -405,9 +405,7 @@ def refund_sale(
 def member_sales(session: Session, actor: Actor, member_id: int, limit: int = 50) -> list[Sale]:
     """A member's sales, newest first, for staff who may see the member."""
     require(actor, "sales.read")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise NotFound("error.member_not_found")
+    member_in_scope(session, actor, member_id)
     return list(
         session.exec(
             select(Sale)

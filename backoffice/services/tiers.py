@@ -14,7 +14,7 @@ from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import Member, PointsEntry, PointsKind, Sale, SaleStatus, Tier, TierMetric
 from backoffice.models.base import utcnow
 from backoffice.services import audit, events
-from backoffice.services.access import Actor, require
+from backoffice.services.access import Actor, member_in_scope, require
 
 
 class TierInput(BaseModel):
@@ -215,9 +215,7 @@ def set_member_tier(
 ) -> Member:
     """Permitted staff move a member up or down by hand, with a reason."""
     require(actor, "tiers.set")
-    member = session.get(Member, member_id)
-    if member is None or not actor.in_scope(member.home_store_id):
-        raise NotFound("error.member_not_found")
+    member = member_in_scope(session, actor, member_id)
     tier = session.get(Tier, tier_id)
     if tier is None or not tier.active:
         raise ValidationFailed({"tier": "error.not_found"})
