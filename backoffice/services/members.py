@@ -244,7 +244,7 @@ def create_member(
     )
     session.add(member)
     session.flush()
-    if generated:  # the placeholder above only held the unique slot until the id was known
+    if generated:  # the random number above only held the unique slot until the id was known
         member.member_no = _free_member_no(session, f"M{member.id:08d}")
         session.add(member)
     for tag in tags:
