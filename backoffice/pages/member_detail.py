@@ -9,7 +9,7 @@ import reflex as rx
 from backoffice.components.fields import field_error, status_badge
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
-from backoffice.i18n import format_day, format_when
+from backoffice.i18n import format_day, format_money, format_when
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services import forms
 from backoffice.services.members import change_member_status, get_member, member_timeline
@@ -29,14 +29,26 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _describe(changes: dict[str, Any]) -> str:
+# Audit fields that hold money in cents: shown as ¥ on the timeline.
+MONEY_KEYS = ("amount", "bonus", "cash", "wallet_restored")
+
+
+def _describe(changes: dict[str, Any], lang: str = "zh-CN") -> str:
     """{field: [before, after]} → "field: before → after; …" for the timeline."""
+
+    def show(key: str, value: Any) -> str:
+        money = key.endswith("_cents") or key in MONEY_KEYS
+        if money and isinstance(value, int) and not isinstance(value, bool):
+            return format_money(value, lang)
+        return _show(value)
+
     parts = []
     for key, value in changes.items():
+        label = key.removesuffix("_cents")
         if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{key}: {_show(value[0]) or '—'} → {_show(value[1]) or '—'}")
+            parts.append(f"{label}: {show(key, value[0]) or '—'} → {show(key, value[1]) or '—'}")
         else:
-            parts.append(f"{key}: {_show(value)}")
+            parts.append(f"{label}: {show(key, value)}")
     return "; ".join(parts)
 
 
@@ -92,7 +104,7 @@ class MemberDetailState(SessionState):
                 if f"action.{i.action}" in self.t
                 else i.action,
                 "who": i.actor_name,
-                "changes": _describe(i.changes),
+                "changes": _describe(i.changes, lang),
             }
             for i in items
         ]
