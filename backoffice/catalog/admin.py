@@ -72,7 +72,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "staff.new": ("新建员工", "New staff"),
     "staff.new_title": ("新建员工账号", "New staff account"),
     "staff.edit_title": ("编辑员工", "Edit staff"),
-    "staff.search_placeholder": ("用户名或姓名", "Username or name"),
+    "staff.search_hint": ("用户名或姓名", "Username or name"),
     "staff.username": ("用户名", "Username"),
     "staff.display_name": ("姓名", "Display name"),
     "staff.phone": ("手机号", "Phone"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 STRINGS: dict[str, tuple[str, str]] = {
     "audit.title": ("审计日志", "Audit log"),
     "audit.actor": ("操作人", "Actor"),
-    "audit.actor_placeholder": ("用户名", "Username"),
+    "audit.actor_hint": ("用户名", "Username"),
     "audit.role": ("角色", "Role"),
     "audit.store": ("门店", "Store"),
     "audit.action": ("操作", "Action"),
-    "audit.action_placeholder": ("操作前缀，如 members.", "Action prefix, e.g. members."),
+    "audit.action_hint": ("操作前缀，如 members.", "Action prefix, e.g. members."),
     "audit.date_from": ("开始日期", "From"),
     "audit.date_to": ("结束日期", "To"),
     "audit.col.time": ("时间", "Time"),

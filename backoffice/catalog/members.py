@@ -5,7 +5,7 @@ from __future__ import annotations
 STRINGS: dict[str, tuple[str, str]] = {
     "members.title": ("会员", "Members"),
     "members.new": ("新建会员", "New member"),
-    "members.search_placeholder": (
+    "members.search_hint": (
         "姓名、手机号（或后 4 位）、会员号",
         "Name, phone (or its last 4 digits), member no.",
     ),

@@ -240,7 +240,7 @@ def filters() -> rx.Component:
                 rx.input(
                     name="actor",
                     id="audit-actor",
-                    placeholder=tr("audit.actor_placeholder"),
+                    placeholder=tr("audit.actor_hint"),
                     default_value=S.actor_q,
                     width="140px",
                 ),
@@ -273,7 +273,7 @@ def filters() -> rx.Component:
                 rx.input(
                     name="action",
                     id="audit-action",
-                    placeholder=tr("audit.action_placeholder"),
+                    placeholder=tr("audit.action_hint"),
                     default_value=S.action_q,
                     width="170px",
                 ),

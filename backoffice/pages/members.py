@@ -265,11 +265,11 @@ def _select(
     value: Any,
     on_change: Any,
     items: rx.Component,
-    placeholder: Any,
+    prompt: Any,
     id_: str,
 ) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, min_width="130px", id=id_),
+        rx.select.trigger(placeholder=prompt, min_width="130px", id=id_),
         rx.select.content(items),
         value=value,
         on_change=on_change,
@@ -300,7 +300,7 @@ def filters() -> rx.Component:
                 rx.input(
                     rx.input.slot(rx.icon("search", size=16)),
                     name="q",
-                    placeholder=tr("members.search_placeholder"),
+                    placeholder=tr("members.search_hint"),
                     default_value=MembersState.q,
                     width="380px",
                     id="member-search",

@@ -332,7 +332,7 @@ def search_bar() -> rx.Component:
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 name="q",
-                placeholder=tr("staff.search_placeholder"),
+                placeholder=tr("staff.search_hint"),
                 default_value=S.q,
                 width="320px",
                 id="staff-search",
