@@ -17,6 +17,7 @@ from backoffice.money import parse_int, parse_yuan
 from backoffice.pages.member_detail import MemberDetailState
 from backoffice.pages.session import SignedOut, tr
 from backoffice.services.catalog import list_items, redeem_item
+from backoffice.services.counter import counter_store
 from backoffice.services.coupons import issue_coupon, list_templates
 from backoffice.services.member_loyalty import member_loyalty
 from backoffice.services.messaging import member_messages
@@ -48,7 +49,6 @@ class LoyaltyState(MemberDetailState):
     dialog_errors: dict[str, str] = {}
     refund_sale_id: int = 0
     refund_hint: str = ""
-    home_store_id: int = 0
     _request_id: str = ""
 
     def _money(self, cents: int) -> str:
@@ -79,10 +79,6 @@ class LoyaltyState(MemberDetailState):
                 tiers = list_tiers(session, active_only=True)
                 items = list_items(session, active_only=True)
                 messages = member_messages(session, actor, self.member_id)
-                from backoffice.models import Member
-
-                member = session.get(Member, self.member_id)
-                self.home_store_id = member.home_store_id if member else 0
         except (SignedOut, DomainError) as exc:
             self.has_loyalty = False
             return self._fail(exc)
@@ -210,9 +206,7 @@ class LoyaltyState(MemberDetailState):
             entry = top_up(
                 session,
                 actor,
-                self.home_store_id
-                if actor.in_scope(self.home_store_id)
-                else (actor.home_store_id or 0),
+                counter_store(session, actor, self.member_id),
                 amount,
                 member_id=self.member_id,
                 request_id=self._request_id,
@@ -264,16 +258,11 @@ class LoyaltyState(MemberDetailState):
         raw = str(form.get("item", ""))
 
         def work(session, actor):  # noqa: ANN001, ANN202
-            store = (
-                self.home_store_id
-                if actor.in_scope(self.home_store_id)
-                else (actor.home_store_id or 0)
-            )
             return redeem_item(
                 session,
                 actor,
                 int(raw) if raw.isdigit() else 0,
-                store,
+                counter_store(session, actor, self.member_id),
                 member_id=self.member_id,
                 request_id=self._request_id,
             )

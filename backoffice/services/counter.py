@@ -49,3 +49,12 @@ def member_for_counter(
     if member.status != MemberStatus.ACTIVE:
         raise ValidationFailed({"member_ref": "error.member_not_active"})
     return member
+
+
+def counter_store(session: Session, actor: Actor, member_id: int) -> int:
+    """Where a counter operation from the member page happens: the member's home store when
+    the clerk's scope covers it, otherwise the clerk's own store (cross-store service)."""
+    member = session.get(Member, member_id)
+    if member is not None and actor.in_scope(member.home_store_id):
+        return member.home_store_id
+    return actor.home_store_id or 0
