@@ -17,7 +17,7 @@ from backoffice.db import session_scope
 from backoffice.errors import DomainError, PermissionDenied, ValidationFailed
 from backoffice.i18n import catalog_for, error_text, normalize_locale, t
 from backoffice.services.access import Actor
-from backoffice.services.auth import actor_for_token
+from backoffice.services.auth import actor_for_token, must_change_password
 from backoffice.settings import get_settings
 
 R = TypeVar("R")
@@ -95,14 +95,11 @@ class SessionState(rx.State):
 
     def _load_actor(self) -> Actor | None:
         """Refresh nav info from the database; None when signed out."""
-        from backoffice.models import Staff
-
         with session_scope() as session:
             actor = actor_for_token(session, self._token())
             if actor is None:
                 return None
-            staff = session.get(Staff, actor.staff_id)
-            self.must_change_password = bool(staff and staff.must_change_password)
+            self.must_change_password = must_change_password(session, actor)
         self._apply_actor(actor)
         return actor
 

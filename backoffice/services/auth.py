@@ -210,6 +210,12 @@ def actor_for_token(session: Session, token: str | None) -> Actor | None:
     return load_actor(session, staff)
 
 
+def must_change_password(session: Session, actor: Actor) -> bool:
+    """An admin-set or initial password must be replaced before anything else."""
+    staff = session.get(Staff, actor.staff_id)
+    return bool(staff and staff.must_change_password)
+
+
 def sign_out(session: Session, token: str | None) -> None:
     if not token:
         return
