@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -13,8 +14,9 @@ from sqlmodel import Session, create_engine
 from backoffice.settings import get_settings
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL and a busy timeout so workers and the app can write."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL and a busy timeout so workers and the app can write.
+    A read-only engine starts deferred transactions: WAL readers never wait for the lock."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -32,7 +34,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -46,6 +48,10 @@ def _wake_dispatcher(session: Session) -> None:
         return
     from backoffice.queue import wake_dispatcher
 
+    later = session.info.get("after_commit_later")
+    if later is not None:  # the caller runs it once it let go of a lock (api/writers.py)
+        later.append(wake_dispatcher)
+        return
     wake_dispatcher()
 
 
@@ -54,6 +60,32 @@ def get_engine() -> Engine:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return make_engine(settings.resolved_database_url)
+
+
+# By the engine they read for, dropped with it (a per-call URL render cost more than the
+# query of a look-up).
+_read_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def read_engine(engine: Engine | None = None) -> Engine:
+    """The engine for read-only work: on SQLite a twin whose transactions do not take the
+    write lock (BEGIN IMMEDIATE would serialise every read behind every write)."""
+    engine = engine or get_engine()
+    if engine.dialect.name != "sqlite":
+        return engine
+    twin = _read_engines.get(engine)
+    if twin is None:
+        url = engine.url.render_as_string(hide_password=False)
+        twin = _read_engines[engine] = make_engine(url, read_only=True)
+    return twin
+
+
+@contextmanager
+def read_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for queries only: closing it ends (rolls back) its transaction and leaves the
+    loaded rows readable, detached."""
+    with Session(read_engine(engine), expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager

@@ -46,9 +46,11 @@ def upgrade(
     if engine is None:
         command.upgrade(config, revision)
         return
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if connection.in_transaction():
+            connection.commit()
 
 
 def make_revision(message: str) -> None:

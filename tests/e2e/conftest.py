@@ -7,6 +7,7 @@ Reflex in prod mode) and Debian's Chromium drives it through Playwright.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -40,6 +41,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("E2E_URL"):  # developing: an app you already started (fresh demo data)
+        yield os.environ["E2E_URL"]
+        return
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = int(os.environ.get("E2E_PORT", "0")) or _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -48,9 +52,15 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         APP_PORT=str(port),
         REFLEX_USE_NPM="1",
         REFLEX_TELEMETRY_ENABLED="false",
+        # No quiet hours: a campaign's message goes out whatever the hour the suite runs at
+        # (between 21:00 and 09:00 Shanghai time it would wait for the morning; the engine's
+        # unit tests cover quiet hours).
+        QUIET_START_HOUR="0",
+        QUIET_END_HOUR="0",
         # Its own build and state directories: a `make run` in this checkout is unharmed.
-        REFLEX_WEB_WORKDIR=".web-test",
-        REFLEX_STATES_WORKDIR=".states-test",
+        # E2E_WORKDIR_SUFFIX lets two checkouts' suites run side by side.
+        REFLEX_WEB_WORKDIR=".web-test" + os.environ.get("E2E_WORKDIR_SUFFIX", ""),
+        REFLEX_STATES_WORKDIR=".states-test" + os.environ.get("E2E_WORKDIR_SUFFIX", ""),
     )
     log = ARTIFACTS / "app.log"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -125,7 +135,8 @@ def sign_in(pg, username: str, password: str = PASSWORD) -> None:  # noqa: ANN00
     pg.fill("#login", username)
     pg.fill("#password", password)
     pg.click("#sign-in")
-    pg.wait_for_url("**/members", timeout=30_000)
+    # Home: the dashboard for report readers (HQ, owners), the member list for reception.
+    pg.wait_for_url(re.compile(r".*/(members|reports)$"), timeout=30_000)
     pg.wait_for_selector("#me-name")
 
 

@@ -62,3 +62,7 @@ def org(session: Session, engine: Engine, _org_template: str | None) -> Org:
     stores = {s.code: s.id or 0 for s in session.exec(select(Store)).all()}
     actors = {s.username: load_actor(session, s) for s in session.exec(select(Staff)).all()}
     return Org(stores=stores, actors=actors)
+
+
+# The REST API fixture (tests/unit/test_api_*.py) lives beside its helpers.
+from tests.unit.api_fixtures import api  # noqa: E402, F401

@@ -4,6 +4,7 @@ kind of node, dry runs, the frequency cap, quiet hours, retries, exactly-once ef
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, func, select
@@ -39,6 +40,7 @@ from backoffice.workflows.triggers import dispatch_events, fire_time_triggers
 from tests.unit.loyalty_fixtures import setup_programme
 from tests.unit.workflow_fixtures import chain, edge, node
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOON = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai: outside quiet hours
 
 
@@ -86,6 +88,14 @@ def go(session: Session, run_ids: list[int], now: datetime | None = None) -> Non
     else:
         advance(run_ids, now=lambda: now)
     session.expire_all()
+
+
+def _next_noon() -> datetime:
+    """12:00 in Shanghai, the next one from now: outside quiet hours, after anything just
+    recorded."""
+    local = datetime.now(SHANGHAI)
+    noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
+    return (noon if noon > local else noon + timedelta(days=1)).astimezone(UTC)
 
 
 def _messages(session: Session, member_id: int) -> list[OutboxMessage]:
@@ -175,7 +185,9 @@ def test_sale_triggered_upgrade_workflow_runs_once_per_sale(session, wf):
         SaleInput(member_id=member.id, store_id=wf["org"].stores["SH01"], amount_cents=60_000),
     )
     session.commit()
-    go(session, dispatch_events(session))
+    # Advanced at the next noon, so the message is not held back by quiet hours whatever
+    # the hour the suite runs at.
+    go(session, dispatch_events(session), _next_noon())
     again = dispatch_events(session)  # the same events are not dispatched twice
     session.commit()
     assert again == []
