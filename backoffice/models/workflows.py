@@ -29,6 +29,10 @@ class Workflow(SQLModel, table=True):
     draft: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     published_version: int | None = None
     trigger_type: str = Field(default="", max_length=40, index=True)  # of the published version
+    # The campaign's goal, for conversion and attributed revenue: "sale" within goal_days
+    # of the member entering the workflow ("" = no goal).
+    goal_kind: str = Field(default="", max_length=20)
+    goal_days: int = 7
     created_by: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

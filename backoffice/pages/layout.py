@@ -9,19 +9,68 @@ import reflex as rx
 from backoffice.components.fields import hydration_marker
 from backoffice.pages.session import SessionState, tr
 
-# (route, catalog key, icon, permission that makes the link useful)
-NAV = [
-    ("/members", "nav.members", "users", "members.read"),
-    ("/checkout", "nav.checkout", "shopping-cart", "sales.create"),
-    ("/members/import", "nav.import", "upload", "members.import"),
-    ("/settings/form", "nav.form", "list-checks", "forms.manage"),
-    ("/settings/loyalty", "nav.loyalty", "gift", "loyalty.read"),
-    ("/stores", "nav.stores", "store", "stores.read"),
-    ("/staff", "nav.staff", "id-card", "staff.read"),
-    ("/roles", "nav.roles", "key-round", "staff.manage"),
-    ("/audit", "nav.audit", "shield-check", "audit.read"),
-    ("/account", "nav.account", "user-cog", ""),
+# Sections of (route, catalog key, icon, permission that makes the link useful).
+NAV: list[tuple[str, list[tuple[str, str, str, str]]]] = [
+    (
+        "nav.section.daily",
+        [
+            ("/reports", "nav.reports", "chart-line", "reports.read"),
+            ("/members", "nav.members", "users", "members.read"),
+            ("/checkout", "nav.checkout", "shopping-cart", "sales.create"),
+        ],
+    ),
+    (
+        "nav.section.marketing",
+        [
+            ("/workflows", "nav.workflows", "workflow", "workflows.read"),
+            ("/settings/loyalty", "nav.loyalty", "gift", "loyalty.read"),
+        ],
+    ),
+    (
+        "nav.section.insight",
+        [
+            ("/reports/rfm", "nav.rfm", "chart-pie", "reports.read"),
+            ("/reports/churn", "nav.churn", "user-x", "reports.read"),
+            ("/reports/stores", "nav.report_stores", "chart-bar", "reports.read"),
+            ("/reports/staff", "nav.report_staff", "trophy", "reports.read"),
+        ],
+    ),
+    (
+        "nav.section.members",
+        [
+            ("/members/import", "nav.import", "upload", "members.import"),
+            ("/members/deletion-requests", "nav.deletion_requests", "user-minus", "members.status"),
+            ("/settings/form", "nav.form", "list-checks", "forms.manage"),
+        ],
+    ),
+    (
+        "nav.section.admin",
+        [
+            ("/stores", "nav.stores", "store", "stores.read"),
+            ("/staff", "nav.staff", "id-card", "staff.read"),
+            ("/roles", "nav.roles", "key-round", "staff.manage"),
+            ("/audit", "nav.audit", "shield-check", "audit.read"),
+            ("/settings/api-keys", "nav.api_keys", "key", "api_keys.manage"),
+            ("/settings/webhooks", "nav.webhooks", "webhook", "webhooks.manage"),
+            ("/account", "nav.account", "user-cog", ""),
+        ],
+    ),
 ]
+
+
+def _nav_section(key: str, items: list[tuple[str, str, str, str]]) -> rx.Component:
+    """A heading over its links; shown only when the person may use one of them."""
+    perms = [p for *_, p in items]
+    heading = rx.text(
+        tr(key), size="1", weight="bold", color_scheme="gray", padding="10px 10px 2px"
+    )
+    if "" in perms:
+        shown: Any = True
+    else:
+        shown = SessionState.perms.contains(perms[0])
+        for p in perms[1:]:
+            shown = shown | SessionState.perms.contains(p)
+    return rx.fragment(rx.cond(shown, heading), *[_nav_link(*item) for item in items])
 
 
 def _nav_link(route: str, key: str, icon: str, permission: str) -> rx.Component:
@@ -62,7 +111,7 @@ def sidebar() -> rx.Component:
             spacing="2",
             padding_bottom="12px",
         ),
-        *[_nav_link(*item) for item in NAV],
+        *[_nav_section(key, items) for key, items in NAV],
         rx.spacer(),
         rx.vstack(
             rx.text(SessionState.me_name, size="2", weight="medium", id="me-name"),
@@ -82,6 +131,8 @@ def sidebar() -> rx.Component:
         width="220px",
         min_width="220px",
         height="100vh",
+        overflow_y="auto",
+        spacing="1",
         padding="16px",
         border_right="1px solid var(--gray-a5)",
         background="var(--gray-a2)",

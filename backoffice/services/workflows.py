@@ -37,6 +37,20 @@ class WorkflowInput(BaseModel):
     description: str = ""
     store_ids: list[int] = []
     graph: dict[str, Any] = {}
+    goal_kind: str = ""  # "" (none) or "sale": a sale within goal_days counts as converted
+    goal_days: int = 7
+
+
+GOAL_KINDS = ("", "sale")
+
+
+def _check_goal(data: WorkflowInput) -> None:
+    if data.goal_kind not in GOAL_KINDS:
+        raise ValidationFailed({"goal_kind": "error.choice"})
+    if not 1 <= data.goal_days <= 90:
+        err = ValidationFailed({"goal_days": "error.number_between"})
+        err.params = {"min": 1, "max": 90}
+        raise err
 
 
 def _check_scope(actor: Actor, store_ids: list[int]) -> None:
@@ -83,11 +97,14 @@ def create_workflow(session: Session, actor: Actor, data: WorkflowInput) -> Work
     if not data.name.strip():
         raise ValidationFailed({"name": "error.required"})
     _check_scope(actor, data.store_ids)
+    _check_goal(data)
     workflow = Workflow(
         name=data.name.strip()[:100],
         description=data.description.strip()[:500],
         store_ids=sorted(set(data.store_ids)),
         draft=data.graph or {},
+        goal_kind=data.goal_kind,
+        goal_days=data.goal_days,
         created_by=actor.staff_id,
     )
     session.add(workflow)
@@ -112,11 +129,23 @@ def save_draft(session: Session, actor: Actor, workflow_id: int, data: WorkflowI
     if not data.name.strip():
         raise ValidationFailed({"name": "error.required"})
     _check_scope(actor, data.store_ids)
-    before = {"name": workflow.name, "store_ids": workflow.store_ids}
+    _check_goal(data)
+
+    def header() -> dict[str, Any]:
+        return {
+            "name": workflow.name,
+            "description": workflow.description,
+            "store_ids": workflow.store_ids,
+            "goal_kind": workflow.goal_kind,
+            "goal_days": workflow.goal_days,
+        }
+
+    before = header()
     workflow.name = data.name.strip()[:100]
     workflow.description = data.description.strip()[:500]
     workflow.store_ids = sorted(set(data.store_ids))
-    changes = audit.diff(before, {"name": workflow.name, "store_ids": workflow.store_ids})
+    workflow.goal_kind, workflow.goal_days = data.goal_kind, data.goal_days
+    changes = audit.diff(before, header())
     changes.update(_graph_diff(workflow.draft, data.graph))
     workflow.draft = data.graph
     workflow.updated_at = utcnow()
@@ -540,3 +569,222 @@ def segment_count(
     if allowed is not None:
         stmt = stmt.where(col(Member.home_store_id).in_(sorted(allowed) or [-1]))
     return int(session.exec(stmt).one())
+
+
+# ---- builder support: graph-only saves, duplicates, the list, goals -----------------------
+
+
+def save_graph(session: Session, actor: Actor, workflow_id: int, graph: dict[str, Any]) -> Workflow:
+    """A canvas edit: only the graph changes (audited with the node/edge diff)."""
+    require(actor, "workflows.design")
+    workflow = _load(session, actor, workflow_id)
+    return save_draft(
+        session,
+        actor,
+        workflow_id,
+        WorkflowInput(
+            name=workflow.name,
+            description=workflow.description,
+            store_ids=workflow.store_ids,
+            graph=graph,
+            goal_kind=workflow.goal_kind,
+            goal_days=workflow.goal_days,
+        ),
+    )
+
+
+def duplicate_workflow(session: Session, actor: Actor, workflow_id: int, name: str) -> Workflow:
+    """A copy of the draft as a new draft (same scope, goal and description)."""
+    require(actor, "workflows.design")
+    source = _load(session, actor, workflow_id)
+    return create_workflow(
+        session,
+        actor,
+        WorkflowInput(
+            name=name or source.name,
+            description=source.description,
+            store_ids=source.store_ids,
+            graph=source.draft,
+            goal_kind=source.goal_kind,
+            goal_days=source.goal_days,
+        ),
+    )
+
+
+@dataclass
+class Conversion:
+    entered: int = 0  # members who entered (runs started) in the period
+    converted: int = 0  # of them, with a sale within the goal window
+    revenue_cents: int = 0  # net of refunds, sales inside the windows
+
+    @property
+    def rate(self) -> float:
+        return self.converted / self.entered if self.entered else 0.0
+
+
+def conversions(
+    session: Session, workflow_ids: list[int], since: Any, goal_days: dict[int, int]
+) -> dict[int, Conversion]:
+    """Goal conversion of each workflow for the runs started since `since`."""
+    out = {wid: Conversion() for wid in workflow_ids}
+    if not workflow_ids:
+        return out
+    runs = session.exec(
+        select(WorkflowRun.workflow_id, WorkflowRun.member_id, WorkflowRun.started_at).where(
+            col(WorkflowRun.workflow_id).in_(workflow_ids),
+            col(WorkflowRun.dry_run).is_(False),
+            WorkflowRun.started_at >= since,
+        )
+    ).all()
+    found = attribute_runs(
+        session, [(wid, int(m), started, goal_days.get(wid, 7)) for wid, m, started in runs], since
+    )
+    out.update(found)
+    return out
+
+
+def attribute_runs(
+    session: Session, runs: list[tuple[Any, int, Any, int]], since: Any
+) -> dict[Any, Conversion]:
+    """The goal rule, in one place: a run (key, member, started, goal_days) converts when its
+    member buys within goal_days of entering; revenue (net of refunds) counts each sale once
+    per key even when two runs' windows hold it. Sales are read once for all members."""
+    from datetime import timedelta
+
+    from backoffice.models import Sale, SaleStatus
+
+    sales: dict[int, list[tuple[Any, int, int]]] = {}
+    members = sorted({m for _, m, _, _ in runs})
+    for start in range(0, len(members), 900):
+        for sale_id, member_id, created, due, refunded in session.exec(
+            select(
+                Sale.id, Sale.member_id, Sale.created_at, Sale.due_cents, Sale.refunded_cents
+            ).where(
+                col(Sale.member_id).in_(members[start : start + 900]),
+                Sale.created_at >= since,
+                Sale.status != SaleStatus.REFUNDED,
+            )
+        ).all():
+            sales.setdefault(int(member_id), []).append(
+                (created, int(sale_id), int(due - refunded))
+            )
+    out: dict[Any, Conversion] = {}
+    counted: dict[Any, set[int]] = {}
+    for key, member_id, started, days in runs:
+        result = out.setdefault(key, Conversion())
+        seen = counted.setdefault(key, set())
+        window = timedelta(days=days or 7)
+        hit = False
+        for created, sale_id, net in sales.get(member_id, []):
+            if started <= created < started + window:
+                hit = True
+                if sale_id not in seen:
+                    seen.add(sale_id)
+                    result.revenue_cents += net
+        result.entered += 1
+        result.converted += int(hit)
+    return out
+
+
+def workflow_conversion(
+    session: Session, actor: Actor, workflow_id: int, days: int = 30
+) -> Conversion:
+    """The goal's conversion rate and attributed revenue over the last `days` days."""
+    from datetime import timedelta
+
+    _can_read(actor)
+    workflow = _load(session, actor, workflow_id)
+    if not workflow.goal_kind:
+        return Conversion()
+    since = utcnow() - timedelta(days=days)
+    return conversions(session, [workflow_id], since, {workflow_id: workflow.goal_days})[
+        workflow_id
+    ]
+
+
+@dataclass
+class WorkflowRow:
+    id: int
+    name: str
+    store_ids: list[int]
+    status: str
+    version: int | None
+    trigger_type: str
+    runs_7d: int
+    conversion: Conversion
+    goal_kind: str
+    updated_at: Any
+
+
+def workflow_overview(
+    session: Session, actor: Actor, status: str = "", trigger: str = "", query: str = ""
+) -> list[WorkflowRow]:
+    """The workflow list: scope, status, version, trigger, runs in 7 days, conversion."""
+    from datetime import timedelta
+
+    from backoffice.workflows.schema import Graph as _Graph
+
+    found = list_workflows(session, actor, status)
+    if query.strip():
+        found = [w for w in found if query.strip().lower() in w.name.lower()]
+
+    def trigger_of(w: Workflow) -> str:
+        if w.trigger_type:
+            return w.trigger_type
+        try:
+            node = _Graph.model_validate(w.draft or {}).trigger()
+        except Exception:  # noqa: BLE001  (a malformed draft simply has no trigger yet)
+            return ""
+        return node.type if node else ""
+
+    if trigger:
+        found = [w for w in found if trigger_of(w) == trigger]
+    ids = [w.id for w in found if w.id is not None]
+    week = utcnow() - timedelta(days=7)
+    runs = dict(
+        session.exec(
+            select(WorkflowRun.workflow_id, func.count())
+            .where(
+                col(WorkflowRun.workflow_id).in_(ids or [-1]),
+                col(WorkflowRun.dry_run).is_(False),
+                WorkflowRun.started_at >= week,
+            )
+            .group_by(WorkflowRun.workflow_id)
+        ).all()
+    )
+    goals = {w.id: w.goal_days for w in found if w.id is not None and w.goal_kind}
+    conv = conversions(session, list(goals), utcnow() - timedelta(days=30), goals)
+    return [
+        WorkflowRow(
+            id=w.id or 0,
+            name=w.name,
+            store_ids=list(w.store_ids),
+            status=w.status.value,
+            version=w.published_version,
+            trigger_type=trigger_of(w),
+            runs_7d=int(runs.get(w.id, 0)),
+            conversion=conv.get(w.id or 0, Conversion()),
+            goal_kind=w.goal_kind,
+            updated_at=w.updated_at,
+        )
+        for w in found
+    ]
+
+
+def trigger_match_count(session: Session, actor: Actor, workflow_id: int) -> int | None:
+    """How many members a segment-based trigger (schedule, manual) matches now, within the
+    workflow's and the actor's stores; None for event and date triggers."""
+    _can_read(actor)
+    workflow = _load(session, actor, workflow_id)
+    try:
+        node = Graph.model_validate(workflow.draft or {}).trigger()
+    except Exception:  # noqa: BLE001
+        return None
+    if node is None or node.type not in ("trigger.schedule", "trigger.manual"):
+        return None
+    from backoffice.workflows.triggers import _segment_clause, members_for
+
+    clauses = [_segment_clause(session, node.config.get("segment_id"))]
+    if actor.store_ids is not None:
+        clauses.append(col(Member.home_store_id).in_(sorted(actor.store_ids) or [-1]))
+    return len(members_for(session, workflow, *clauses))

@@ -39,12 +39,23 @@ MEMBER_FIELDS = (
     "joined_at",
     "member_no",
 )
+# Purchase summary measures (reports' MemberSalesSummary): days since the last purchase,
+# purchases and net spend in cents, over the member's whole history. No purchase: no match.
+RFM_FIELDS = ("recency_days", "frequency", "monetary")
 Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "empty", "not_empty"]
 
 
 class Rule(BaseModel):
     kind: Literal[
-        "field", "custom_field", "tier_in", "store_in", "tag", "activity", "has_coupon", "consent"
+        "field",
+        "custom_field",
+        "tier_in",
+        "store_in",
+        "tag",
+        "activity",
+        "has_coupon",
+        "consent",
+        "rfm",
     ]
     field: str = ""  # member field, custom key, activity metric (spend|visits|points), channel
     op: Op = "eq"
@@ -71,6 +82,10 @@ def problems(group: Group, session: Session) -> list[str]:
         if rule.kind in ("tier_in", "store_in") and not isinstance(rule.value, list):
             out.append("error.condition_list")
         if rule.kind == "activity" and not isinstance(rule.value, int | float):
+            out.append("error.number")
+        if rule.kind == "rfm" and rule.field not in RFM_FIELDS:
+            out.append("error.condition_metric")
+        if rule.kind == "rfm" and not isinstance(rule.value, int | float):
             out.append("error.number")
     return out
 
@@ -161,6 +176,8 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
                 .scalar_subquery()
             )
         return _compare(measure, rule.op, rule.value)
+    if rule.kind == "rfm":
+        return _compare(_rfm_measure(rule.field), rule.op, rule.value)
     if rule.kind == "has_coupon":
         now = utcnow()
         has = exists().where(
@@ -176,6 +193,21 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
         col(MemberConsent.granted).is_(False),
     )
     return withdrawn if rule.op == "ne" else not_(withdrawn)
+
+
+def _rfm_measure(field: str) -> Any:
+    from backoffice.models.reports import MemberSalesSummary
+    from backoffice.services.daily_stats import epoch_day
+
+    summary = MemberSalesSummary
+    column = {
+        "recency_days": epoch_day(utcnow()) - summary.last_sale_day,
+        "frequency": summary.sales_count,
+        "monetary": summary.spend_cents,
+    }.get(field)
+    if column is None:
+        return literal_column("NULL")
+    return select(column).where(summary.member_id == Member.id).scalar_subquery()
 
 
 def to_sql(session: Session, group: Group) -> ColumnElement[bool]:
