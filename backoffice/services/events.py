@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
-from backoffice.models import DomainEvent
+from backoffice.models import DomainEvent, Member
+from backoffice.services.access import Actor, require
 
 
 def emit(
@@ -22,3 +23,22 @@ def emit(
     session.add(event)
     session.info["events_emitted"] = True  # db.py wakes the dispatcher after the commit
     return event
+
+
+def events_after(
+    session: Session, actor: Actor, after_id: int = 0, limit: int = 100, name: str = ""
+) -> list[DomainEvent]:
+    """The outbox in id order after a cursor, for integrations that poll instead of taking
+    webhooks; an event belongs to its store, or else to its member's home store."""
+    require(actor, "members.read")
+    store = func.coalesce(DomainEvent.store_id, Member.home_store_id)
+    stmt = (
+        select(DomainEvent)
+        .outerjoin(Member, col(Member.id) == DomainEvent.member_id)
+        .where(col(DomainEvent.id) > after_id)
+    )
+    if actor.store_ids is not None:
+        stmt = stmt.where(store.in_(sorted(actor.store_ids) or [-1]))
+    if name:
+        stmt = stmt.where(DomainEvent.name == name)
+    return list(session.exec(stmt.order_by(DomainEvent.id).limit(max(1, min(limit, 500)))).all())

@@ -38,6 +38,7 @@ INLINE_RUNS = 50  # a handful of runs from one event: advance them here, one hop
 
 def dispatch_events() -> int:
     """Domain events → runs. Enqueued after a commit that emitted events, and every tick."""
+    from backoffice.services.webhook_jobs import enqueue_due
     from backoffice.workflows.engine import advance
     from backoffice.workflows.triggers import dispatch_events as dispatch
 
@@ -45,6 +46,7 @@ def dispatch_events() -> int:
     while True:
         with session_scope() as session:
             run_ids = dispatch(session)
+        enqueue_due()  # webhook deliveries the dispatch just created (and any due retries)
         if not run_ids:
             return total
         executor = _executor()

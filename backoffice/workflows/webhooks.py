@@ -16,6 +16,10 @@ from backoffice.settings import get_settings
 class WebhookFailed(Exception):
     """The receiver did not answer 2xx; the step retries, then shows this error."""
 
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code  # None when no answer came (timeout, refused)
+
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -38,5 +42,7 @@ def post_signed(url: str, payload: dict[str, Any], secret: str, idempotency_key:
     except httpx.HTTPError as exc:
         raise WebhookFailed(f"{type(exc).__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:
-        raise WebhookFailed(f"HTTP {response.status_code}: {response.text[:200]}")
+        raise WebhookFailed(
+            f"HTTP {response.status_code}: {response.text[:200]}", response.status_code
+        )
     return response.status_code

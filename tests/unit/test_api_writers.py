@@ -1,0 +1,50 @@
+"""API writes on SQLite take turns on the API's own lock (thread lock + file lock next to
+the database); what their commit sets off (waking the event dispatcher) runs after it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import backoffice.queue
+from backoffice.api import writers
+from tests.unit.api_fixtures import ApiWorld
+
+
+def test_the_dispatcher_is_woken_after_the_lock_is_let_go(
+    api: ApiWorld, monkeypatch: pytest.MonkeyPatch
+):
+    if api.engine.dialect.name != "sqlite":
+        pytest.skip("the writers' lock is for SQLite")
+    held: list[bool] = []
+    monkeypatch.setattr(
+        backoffice.queue, "wake_dispatcher", lambda: held.append(writers._thread_lock.locked())
+    )
+    body = {"member_id": api.members["sh"], "store_id": api.stores["SH01"], "amount_cents": 800}
+    sale = api.client.post("/api/v1/sales", json=body, headers=api.headers("sh"))
+    assert sale.status_code == 201, sale.text
+    assert held == [False]  # woken once, with the lock already free
+    assert writers._lock_path(api.engine).endswith("test.db.api-writer.lock")
+
+
+def test_writers_take_turns(api: ApiWorld):
+    if api.engine.dialect.name != "sqlite":
+        pytest.skip("the writers' lock is for SQLite")
+    inside: list[str] = []
+    overlaps: list[bool] = []
+
+    def write(name: str) -> None:
+        with writers.write_scope(api.engine):
+            overlaps.append(bool(inside))
+            inside.append(name)
+            time.sleep(0.1)
+            inside.remove(name)
+
+    threads = [threading.Thread(target=write, args=(str(i),)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert overlaps == [False] * 4
