@@ -1,4 +1,5 @@
-"""The `backoffice` command: migrate, seed, run, worker, import/export, audit verify."""
+"""The `backoffice` command: migrate, seed, run, worker, import/export, audit verify,
+API keys."""
 
 from __future__ import annotations
 
@@ -33,6 +34,37 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
         task = bar.add_task("Migrating", total=len(pending))
         upgrade(on_step=lambda _rev: bar.advance(task))
     console.print(f"Applied {len(pending)} migration(s).")
+    _backfill_reports()
+    return 0
+
+
+def _backfill_reports() -> None:
+    """A database that had data before the report tables existed gets them filled once."""
+    from backoffice.db import session_scope
+    from backoffice.services.report_rebuild import needs_backfill
+
+    with session_scope() as session:
+        if not needs_backfill(session):
+            return
+    cmd_reports_rebuild(argparse.Namespace())
+
+
+def cmd_reports_rebuild(_args: argparse.Namespace) -> int:
+    """Recompute the report tables from the source rows (backfill or repair)."""
+    from backoffice.db import session_scope
+    from backoffice.services.report_rebuild import rebuild_daily_stats
+
+    with session_scope() as session, _bar() as bar:
+        task = bar.add_task("Rebuilding report tables", total=9)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"Reports: {step}", completed=done, total=total)
+
+        counts = rebuild_daily_stats(session, progress)
+    console.print(
+        f"Report tables rebuilt: {counts['store_days']} store-days, "
+        f"{counts['staff_days']} staff-days, {counts['members']} member summaries."
+    )
     return 0
 
 
@@ -172,6 +204,96 @@ def cmd_workflows_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_ids(session, codes: str) -> list[int] | None:  # noqa: ANN001
+    """Store codes (SH01,BJ01) to ids; empty means every store."""
+    from sqlmodel import select
+
+    from backoffice.models import Store
+
+    wanted = [c.strip().upper() for c in codes.split(",") if c.strip()]
+    if not wanted:
+        return None
+    found = dict(session.exec(select(Store.code, Store.id).where(Store.code.in_(wanted))).all())  # type: ignore[attr-defined]
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        console.print(f"[red]Unknown store code(s): {', '.join(unknown)}[/red]")
+        raise SystemExit(2)
+    return [found[c] for c in wanted]
+
+
+def cmd_api_key_create(args: argparse.Namespace) -> int:
+    """A key for an integration, made and audited as the given staff member, exactly as on
+    /settings/api-keys: never wider than that person; the token is printed once only."""
+    from backoffice.db import session_scope
+    from backoffice.services.api_keys import API_PERMISSIONS, ApiKeyInput, create_api_key
+
+    permissions = [p.strip() for p in args.permissions.split(",") if p.strip()]
+    if permissions == ["all"]:
+        permissions = list(API_PERMISSIONS)
+    with session_scope() as session:
+        actor = _cli_actor(session, args.as_user)
+        made = create_api_key(
+            session,
+            actor,
+            ApiKeyInput(
+                name=args.name,
+                permissions=permissions,
+                store_ids=_store_ids(session, args.stores),
+                rate_per_minute=args.rate_per_minute,
+            ),
+        )
+        key = made.key
+    stores = "every store" if key.store_ids is None else ", ".join(map(str, key.store_ids))
+    console.print(f"API key [bold]{key.name}[/bold] ({key.prefix}) created by {args.as_user}.")
+    console.print(f"  permissions: {', '.join(key.permissions)}")
+    console.print(f"  store ids:   {stores}")
+    console.print("Copy it now — it is shown once and cannot be read back:")
+    print(made.token)  # plain stdout, so `... | tail -1` gets the token alone
+    return 0
+
+
+def cmd_api_key_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from backoffice.db import session_scope
+    from backoffice.services.api_keys import list_api_keys
+
+    with session_scope() as session:
+        keys = list_api_keys(session, _cli_actor(session, args.as_user))
+    table = Table(title="API keys")
+    for column in ("prefix", "name", "permissions", "store ids", "last used", "revoked"):
+        table.add_column(column)
+    for k in keys:
+        table.add_row(
+            k.prefix,
+            k.name,
+            ", ".join(k.permissions),
+            "all" if k.store_ids is None else ", ".join(map(str, k.store_ids)),
+            k.last_used_at.isoformat(timespec="minutes") if k.last_used_at else "",
+            k.revoked_at.isoformat(timespec="minutes") if k.revoked_at else "",
+        )
+    console.print(table)
+    return 0
+
+
+def cmd_api_key_revoke(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from backoffice.db import session_scope
+    from backoffice.errors import NotFound
+    from backoffice.models import ApiKey
+    from backoffice.services.api_keys import revoke_api_key
+
+    with session_scope() as session:
+        actor = _cli_actor(session, args.as_user)
+        key_id = session.exec(select(ApiKey.id).where(ApiKey.prefix == args.prefix)).first()
+        if key_id is None:
+            raise NotFound("error.not_found")
+        revoke_api_key(session, actor, key_id)
+    console.print(f"API key {args.prefix} revoked: it gets 401 from now on.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="backoffice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -200,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     retry.add_argument("run_id", type=int)
     retry.add_argument("--as-user", default="admin")
     retry.set_defaults(func=cmd_workflows_retry)
+    reports = sub.add_parser("reports", help="report tables")
+    reports_sub = reports.add_subparsers(dest="reports_command", required=True)
+    reports_sub.add_parser(
+        "rebuild", help="recompute the daily report tables from the source rows"
+    ).set_defaults(func=cmd_reports_rebuild)
     imp = sub.add_parser("import", help="import members from CSV")
     imp.add_argument("file")
     imp.add_argument("--as-user", default="admin")
@@ -211,6 +338,24 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--q", default="")
     exp.add_argument("--status", default="")
     exp.set_defaults(func=cmd_export)
+    keys = sub.add_parser("api-key", help="REST API keys: create (shown once), list, revoke")
+    keys_sub = keys.add_subparsers(dest="api_key_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key; prints the token once")
+    create.add_argument("--as", "--as-user", dest="as_user", default="admin")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--permissions", required=True, help="comma separated (members.read,pii.view) or all"
+    )
+    create.add_argument("--stores", default="", help="store codes (SH01,BJ01); empty: every")
+    create.add_argument("--rate-per-minute", type=int, default=0, help="0: API_RATE_PER_MINUTE")
+    create.set_defaults(func=cmd_api_key_create)
+    listing = keys_sub.add_parser("list", help="keys the staff member may see")
+    listing.add_argument("--as", "--as-user", dest="as_user", default="admin")
+    listing.set_defaults(func=cmd_api_key_list)
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its prefix (bo_…)")
+    revoke.add_argument("prefix")
+    revoke.add_argument("--as", "--as-user", dest="as_user", default="admin")
+    revoke.set_defaults(func=cmd_api_key_revoke)
     args = parser.parse_args(argv)
     from backoffice.errors import DomainError, ValidationFailed
     from backoffice.i18n import error_text, t

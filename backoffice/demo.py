@@ -34,18 +34,26 @@ STORES = [
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉斌宇浩凯婷雪琳晨欣怡佳悦梓涵"
 DEMO_FIELDS = [
-    FieldInput(key="wechat", label="微信号 WeChat", type="text", help_text="会员的微信号"),
+    FieldInput(
+        key="wechat",
+        label="微信号 WeChat",
+        type="text",
+        help_text="会员的微信号",
+        member_editable=True,
+    ),
     FieldInput(
         key="skin_type",
         label="肤质 Skin type",
         type="choice",
         options=["干性", "油性", "混合", "敏感"],
+        member_editable=True,
     ),
     FieldInput(
         key="interests",
         label="兴趣 Interests",
         type="multi_choice",
         options=["美发", "美甲", "护肤", "健身"],
+        member_editable=True,
     ),
     FieldInput(key="marketing_ok", label="接受营销 Marketing OK", type="boolean"),
 ]
@@ -142,6 +150,7 @@ def seed_campaigns(session: Session, admin: Actor) -> None:
     win-back after 60 quiet days (their messages land in the outbox)."""
     from backoffice.models import CouponTemplate
     from backoffice.services.messaging import TemplateInput, create_template
+    from backoffice.services.workflow_builder import auto_layout
     from backoffice.services.workflows import WorkflowInput, create_workflow, publish_workflow
 
     coupons = {t.name: t.id for t in session.exec(select(CouponTemplate)).all()}
@@ -207,7 +216,11 @@ def seed_campaigns(session: Session, admin: Actor) -> None:
         },
     }
     for name, graph in graphs.items():
-        workflow = create_workflow(session, admin, WorkflowInput(name=name, graph=graph))
+        workflow = create_workflow(
+            session,
+            admin,
+            WorkflowInput(name=name, graph=auto_layout(graph), goal_kind="sale", goal_days=7),
+        )
         publish_workflow(session, admin, workflow.id)
 
 
@@ -332,4 +345,31 @@ def seed_demo(
             change_member_status(session, admin, member.id or 0, "freeze", "会员申请暂停")
         if progress:
             progress(i + 1, members)
+    from backoffice.demo_history import spread_sales_history
+
+    spread_sales_history(session)
+    seed_member_portal(session)
     return admin
+
+
+DEMO_MEMBER_NO = "M00000001"
+
+
+def seed_member_portal(session: Session) -> str:
+    """The first demo member can sign in on the member portal (/m/login) with the demo
+    password; returns their phone number (the launcher prints it)."""
+    from backoffice.models import Member
+    from backoffice.services.member_portal import set_portal_password
+
+    member = session.exec(select(Member).where(Member.member_no == DEMO_MEMBER_NO)).first()
+    if member is None:
+        return ""
+    set_portal_password(session, member.id or 0, DEMO_PASSWORD)
+    return member.phone
+
+
+def demo_member_phone(session: Session) -> str:
+    from backoffice.models import Member
+
+    member = session.exec(select(Member).where(Member.member_no == DEMO_MEMBER_NO)).first()
+    return member.phone if member else ""

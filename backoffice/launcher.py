@@ -57,7 +57,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def _print_ready(url: str, seeded: bool) -> None:
-    from backoffice.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from backoffice.demo import DEMO_LOGINS, DEMO_MEMBER_NO, DEMO_PASSWORD
 
     console.rule("[bold green]Back-office is running")
     console.print(f"Open [bold]{url}[/bold] in your browser.")
@@ -68,7 +68,22 @@ def _print_ready(url: str, seeded: bool) -> None:
         for username, _role, _display, _stores, label in DEMO_LOGINS:
             table.add_row(username, label)
         console.print(table)
+        console.print(
+            f"Member portal (phones): [bold]{url}/m/login[/bold] — member {DEMO_MEMBER_NO}"
+            f" (phone {_demo_member_phone()} or the card number), password {DEMO_PASSWORD}"
+        )
     console.print("Press Ctrl-C to stop everything.")
+
+
+def _demo_member_phone() -> str:
+    from backoffice.db import session_scope
+    from backoffice.demo import demo_member_phone
+
+    try:
+        with session_scope() as session:
+            return demo_member_phone(session).removeprefix("+86")
+    except Exception:  # noqa: BLE001  (the banner must not stop the launcher)
+        return "?"
 
 
 def run_all(port: int | None = None, seed: bool = True) -> int:

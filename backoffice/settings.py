@@ -48,11 +48,24 @@ class Settings(BaseSettings):
     # The JSON body the gateway expects; {to} and {text} are filled in (JSON-escaped).
     sms_gateway_payload: str = '{"to": "{to}", "text": "{text}"}'
     webhook_timeout_seconds: float = 5.0
+    # Outgoing webhook deliveries: seconds between attempts, and how many deliveries in a
+    # row may fail for good before the subscription is switched off.
+    webhook_retry_seconds: str = "10,60,300,1800"
+    webhook_disable_after: int = 5
+    # REST API: requests per minute per key (a key may set its own), burst included.
+    api_rate_per_minute: int = 600
     # Workflow steps: seconds between retries (then the step fails), and how long a run may
     # stay "running" before the reconciler decides its job was lost.
     workflow_retry_seconds: str = "10,60,300"
     workflow_stale_seconds: int = 600
     workflow_batch: int = 1000  # runs per RQ job
+    # Member self-service (/m): the privacy policy version a sign-up agrees to, and the home
+    # store of a member who signs up without a referral code (a store code; empty: the
+    # first active store that is not head office). With a code, the referrer's store.
+    privacy_policy_version: str = "2026-11"
+    member_signup_store: str = ""
+    reset_code_minutes: int = 10
+    reset_code_tries: int = 5
     app_port: int = 3000
     app_host: str = "127.0.0.1"
 

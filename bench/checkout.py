@@ -46,8 +46,10 @@ def main() -> int:
         stores = seed_org(session)
         admin = admin_actor(session)
         programme = setup_programme(session, admin)
-        members = [new_member(session, admin, stores["SH01"], f"139{i:08d}").id
-                   for i in range(args.members)]
+        members = [
+            new_member(session, admin, stores["SH01"], f"139{i:08d}").id
+            for i in range(args.members)
+        ]
         for member_id in members:
             wallet.top_up(session, admin, stores["SH01"], 10_000_000, member_id=member_id)
             points.credit(session, member_id, 10_000_000, PointsKind.ADJUST, cause_type="staff")
@@ -60,24 +62,36 @@ def main() -> int:
                 member_id = members[i % len(members)]
                 coupon = grant_coupon(session, template, member_id, source="bench", actor_id=None)
                 session.commit()
-                data = SaleInput(member_id=member_id, store_id=stores["SH01"],
-                                 items=[SaleItem(name="护理", category="护肤", qty=1,
-                                                 unit_cents=50_000),
-                                        SaleItem(name="洗发水", qty=2, unit_cents=8_800)],
-                                 coupon_id=coupon.id, points_to_use=2_000, wallet_cents=10_000,
-                                 request_id=f"bench-{i}")
+                data = SaleInput(
+                    member_id=member_id,
+                    store_id=stores["SH01"],
+                    items=[
+                        SaleItem(name="护理", category="护肤", qty=1, unit_cents=50_000),
+                        SaleItem(name="洗发水", qty=2, unit_cents=8_800),
+                    ],
+                    coupon_id=coupon.id,
+                    points_to_use=2_000,
+                    wallet_cents=10_000,
+                    request_id=f"bench-{i}",
+                )
                 t0 = time.perf_counter()
                 record_sale(session, admin, data)
                 session.commit()
                 timings.append((time.perf_counter() - t0) * 1000)
                 bar.advance(task)
     first, last = timings[:1000], timings[-1000:]
-    console.print(f"record_sale over {args.sales:,} sales (SQLite, tier discount + coupon + "
-                  f"points + stored value + earn + tier check + audit):")
-    console.print(f"  median {statistics.median(timings):.2f} ms   p95 "
-                  f"{statistics.quantiles(timings, n=20)[18]:.2f} ms   [target median < 10 ms]")
-    console.print(f"  first 1,000 median {statistics.median(first):.2f} ms, last 1,000 median "
-                  f"{statistics.median(last):.2f} ms   [target: flat]")
+    console.print(
+        f"record_sale over {args.sales:,} sales (SQLite, tier discount + coupon + "
+        f"points + stored value + earn + tier check + audit):"
+    )
+    console.print(
+        f"  median {statistics.median(timings):.2f} ms   p95 "
+        f"{statistics.quantiles(timings, n=20)[18]:.2f} ms   [target median < 10 ms]"
+    )
+    console.print(
+        f"  first 1,000 median {statistics.median(first):.2f} ms, last 1,000 median "
+        f"{statistics.median(last):.2f} ms   [target: flat]"
+    )
     return 0
 
 

@@ -63,25 +63,48 @@ def generate(db_path: Path, members: int) -> tuple[float, dict[str, int]]:
     conn.execute("PRAGMA cache_size=-400000")
     start = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
-    with Progress(TextColumn("Generating members"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("Generating members"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("gen", total=members)
         suffixes = rng.sample(range(100_000_000), per_prefix)
         member_id = 0
         conn.execute("BEGIN")
         rows, tag_rows = [], []
         for i in range(members):
-            member_id += 1
+            member_id += 1  # noqa: SIM113  (continues across batches, not the loop index)
             phone = f"+86{PREFIXES[i % len(PREFIXES)]}{suffixes[i // len(PREFIXES)]:08d}"
             joined = now - timedelta(days=rng.randint(0, 2000))
-            custom = json.dumps({"skin_type": SKIN[i % 4], "marketing_ok": i % 3 == 0},
-                                ensure_ascii=False)
+            custom = json.dumps(
+                {"skin_type": SKIN[i % 4], "marketing_ok": i % 3 == 0}, ensure_ascii=False
+            )
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 2 else "")
-            rows.append((member_id, f"M{member_id:08d}", name, phone, phone[-4:],
-                         ("FEMALE", "MALE", "UNKNOWN")[i % 3], None, "",
-                         store_ids[i % 3], joined.isoformat(sep=" "),
-                         ("ACTIVE", "ACTIVE", "ACTIVE", "FROZEN", "CANCELLED")[i % 5 if i % 7 == 0 else 0],
-                         "", "", custom, None, joined.isoformat(sep=" ")))
+            rows.append(
+                (
+                    member_id,
+                    f"M{member_id:08d}",
+                    name,
+                    phone,
+                    phone[-4:],
+                    ("FEMALE", "MALE", "UNKNOWN")[i % 3],
+                    None,
+                    "",
+                    store_ids[i % 3],
+                    joined.isoformat(sep=" "),
+                    ("ACTIVE", "ACTIVE", "ACTIVE", "FROZEN", "CANCELLED")[
+                        i % 5 if i % 7 == 0 else 0
+                    ],
+                    "",
+                    "",
+                    custom,
+                    None,
+                    joined.isoformat(sep=" "),
+                )
+            )
             if i % 5 == 0:
                 tag_rows.append((member_id, TAGS[i % len(TAGS)]))
             if len(rows) == BATCH:
@@ -100,7 +123,9 @@ def _flush(conn: sqlite3.Connection, rows: list, tag_rows: list) -> None:
     conn.executemany(
         "INSERT INTO member (id, member_no, name, phone, phone_tail, gender, birthday, email, "
         "home_store_id, joined_at, status, status_reason, notes, custom, created_by, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     conn.executemany("INSERT INTO membertag (member_id, tag) VALUES (?,?)", tag_rows)
     rows.clear()
     tag_rows.clear()
@@ -111,21 +136,37 @@ def measure(db_path: Path, stores: dict[str, int], repeats: int) -> list[tuple[s
     rng = random.Random(7)
     results = []
     with Session(engine) as session:
-        admin = load_actor(session, session.exec(select(Staff).where(Staff.username == "admin")).one())
-        clerk = load_actor(session, session.exec(select(Staff).where(Staff.username == "reception")).one())
+        admin = load_actor(
+            session, session.exec(select(Staff).where(Staff.username == "admin")).one()
+        )
+        clerk = load_actor(
+            session, session.exec(select(Staff).where(Staff.username == "reception")).one()
+        )
         phones = list(session.exec(select(Member.phone).limit(5000)).all())
         cases = {
-            "name prefix (2 chars)": lambda: (admin, MemberQuery(q=rng.choice(SURNAMES) + rng.choice(GIVEN))),
+            "name prefix (2 chars)": lambda: (
+                admin,
+                MemberQuery(q=rng.choice(SURNAMES) + rng.choice(GIVEN)),
+            ),
             "phone last 4 digits": lambda: (admin, MemberQuery(q=f"{rng.randint(0, 9999):04d}")),
             "phone prefix (7 digits)": lambda: (admin, MemberQuery(q=rng.choice(phones)[3:10])),
             "full phone": lambda: (admin, MemberQuery(q=rng.choice(phones)[3:])),
             "member number": lambda: (admin, MemberQuery(q=f"M{rng.randint(1, 1_000_000):08d}")),
             "no filter, page 1 (HQ)": lambda: (admin, MemberQuery()),
-            "store + status filter": lambda: (admin, MemberQuery(store_id=stores["BJ01"], status="frozen")),
+            "store + status filter": lambda: (
+                admin,
+                MemberQuery(store_id=stores["BJ01"], status="frozen"),
+            ),
             "tag filter": lambda: (admin, MemberQuery(tag=rng.choice(TAGS))),
-            "custom field filter": lambda: (admin, MemberQuery(custom={"skin_type": rng.choice(SKIN)})),
+            "custom field filter": lambda: (
+                admin,
+                MemberQuery(custom={"skin_type": rng.choice(SKIN)}),
+            ),
             "reception, own store": lambda: (clerk, MemberQuery()),
-            "reception, name search": lambda: (clerk, MemberQuery(q=rng.choice(SURNAMES) + rng.choice(GIVEN))),
+            "reception, name search": lambda: (
+                clerk,
+                MemberQuery(q=rng.choice(SURNAMES) + rng.choice(GIVEN)),
+            ),
             "sort by name, page 50": lambda: (admin, MemberQuery(sort="name", page=50)),
         }
         for label, make in cases.items():
@@ -144,7 +185,9 @@ def measure(db_path: Path, stores: dict[str, int], repeats: int) -> list[tuple[s
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, default=Path(__file__).resolve().parent / "out" / "members.db")
+    parser.add_argument(
+        "--db", type=Path, default=Path(__file__).resolve().parent / "out" / "members.db"
+    )
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="skip generation if the db exists")
     args = parser.parse_args()
@@ -158,9 +201,13 @@ def main() -> int:
         gen_seconds = float("nan")
     else:
         gen_seconds, stores = generate(args.db, args.members)
-    console.print(f"generator: {args.members:,} members in {gen_seconds:.1f} s "
-                  f"({args.members / gen_seconds:,.0f} rows/s)  [target < 60 s]")
-    table = Table(title=f"search_members over {args.members:,} members (SQLite), {args.repeats} runs each")
+    console.print(
+        f"generator: {args.members:,} members in {gen_seconds:.1f} s "
+        f"({args.members / gen_seconds:,.0f} rows/s)  [target < 60 s]"
+    )
+    table = Table(
+        title=f"search_members over {args.members:,} members (SQLite), {args.repeats} runs each"
+    )
     table.add_column("query")
     table.add_column("median ms", justify="right")
     table.add_column("max ms", justify="right")

@@ -64,8 +64,13 @@ def add_ledgers(db: Path, members: int, per_member: int, now: datetime) -> float
     conn.execute("PRAGMA cache_size=-800000")
     start = time.perf_counter()
     total = members * per_member
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("Generating points ledger", total=total)
         conn.execute("BEGIN")
         rows, accounts, sales, tiered = [], [], [], []
@@ -79,16 +84,34 @@ def add_ledgers(db: Path, members: int, per_member: int, now: datetime) -> float
                 # tonight (a month end) the lots earned 12 months ago fall due (~1 in 24).
                 remaining = amount if expires >= now - timedelta(days=1) else 0
                 balance += remaining
-                rows.append((member_id, "EARN", amount, balance, "sale", str(k), _ts(expires),
-                             remaining, 0, _ts(earned)))
+                rows.append(
+                    (
+                        member_id,
+                        "EARN",
+                        amount,
+                        balance,
+                        "sale",
+                        str(k),
+                        _ts(expires),
+                        remaining,
+                        0,
+                        _ts(earned),
+                    )
+                )
             accounts.append((member_id, balance))
             if member_id % 10 < 3:
                 tier = tiers["SILVER"] if member_id % 10 < 2 else tiers["GOLD"]
                 since = now - timedelta(days=400)
                 tiered.append((tier, _ts(since), member_id))
                 for _ in range(3):
-                    sales.append((member_id, 2, rng.randint(10_000, 200_000),
-                                  _ts(now - timedelta(days=rng.randint(0, 364)))))
+                    sales.append(
+                        (
+                            member_id,
+                            2,
+                            rng.randint(10_000, 200_000),
+                            _ts(now - timedelta(days=rng.randint(0, 364))),
+                        )
+                    )
             if len(rows) >= 200_000:
                 _flush(conn, rows, accounts, sales, tiered)
                 bar.update(task, completed=member_id * per_member)
@@ -104,7 +127,9 @@ def _flush(conn: sqlite3.Connection, rows: list, accounts: list, sales: list, ti
     conn.executemany(
         "INSERT INTO pointsentry (member_id, kind, delta, balance_after, cause_type, cause_id, "
         "expires_at, remaining, notified_expiring, created_at, note) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,'')", rows)
+        "VALUES (?,?,?,?,?,?,?,?,?,?,'')",
+        rows,
+    )
     conn.executemany("INSERT INTO pointsaccount (member_id, balance) VALUES (?,?)", accounts)
     conn.executemany(
         "INSERT INTO sale (member_id, store_id, items, gross_cents, tier_discount_cents, "
@@ -112,7 +137,8 @@ def _flush(conn: sqlite3.Connection, rows: list, accounts: list, sales: list, ti
         "wallet_principal_cents, wallet_bonus_cents, paid_cents, pay_method, points_earned, "
         "refunded_cents, status, created_at) "
         "VALUES (?, ?, '[]', ?3, 0, 0, ?3, 0, 0, 0, 0, ?3, 'cash', 0, 0, 'COMPLETED', ?4)",
-        sales)
+        sales,
+    )
     conn.executemany("UPDATE member SET tier_id = ?, tier_since = ? WHERE id = ?", tiered)
     for batch in (rows, accounts, sales, tiered):
         batch.clear()
@@ -122,15 +148,19 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--entries-per-member", type=int, default=10)
-    parser.add_argument("--db", type=Path, default=Path(__file__).resolve().parent / "out" / "nightly.db")
+    parser.add_argument(
+        "--db", type=Path, default=Path(__file__).resolve().parent / "out" / "nightly.db"
+    )
     args = parser.parse_args()
     args.db.parent.mkdir(parents=True, exist_ok=True)
     now = month_end_night(datetime.now(UTC))
     gen_members, _stores = generate(args.db, args.members)
     gen_ledger = add_ledgers(args.db, args.members, args.entries_per_member, now)
-    console.print(f"data: {args.members:,} members ({gen_members:.0f} s), "
-                  f"{args.members * args.entries_per_member:,} points entries + sales "
-                  f"({gen_ledger:.0f} s)")
+    console.print(
+        f"data: {args.members:,} members ({gen_members:.0f} s), "
+        f"{args.members * args.entries_per_member:,} points entries + sales "
+        f"({gen_ledger:.0f} s)"
+    )
     engine = make_engine(f"sqlite:///{args.db}")
     with Session(engine) as session:
         t0 = time.perf_counter()

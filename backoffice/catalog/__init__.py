@@ -8,17 +8,34 @@ from __future__ import annotations
 
 from backoffice.catalog import (
     admin,
+    api,
     audit,
+    builder,
     common,
     errors,
     loyalty,
+    member_portal,
     members,
+    reports,
     roles,
     workflows,
 )
 
 CATALOG: dict[str, tuple[str, str]] = {}
-for _module in (errors, common, members, admin, audit, loyalty, workflows, roles):
+for _module in (
+    errors,
+    common,
+    members,
+    admin,
+    audit,
+    loyalty,
+    workflows,
+    roles,
+    builder,
+    api,
+    reports,
+    member_portal,
+):
     for _key, _value in _module.STRINGS.items():
         if _key in CATALOG:
             raise ValueError(f"catalog key {_key!r} is defined twice")

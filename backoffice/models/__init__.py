@@ -1,5 +1,12 @@
 """SQLModel tables, one module per domain. Importing this package registers every table."""
 
+from backoffice.models.api import (
+    ApiKey,
+    DeliveryStatus,
+    IdempotencyRecord,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from backoffice.models.audit import AuditEntry, AuditHead
 from backoffice.models.coupons import Coupon, CouponKind, CouponStatus, CouponTemplate
 from backoffice.models.events import DomainEvent
@@ -16,6 +23,14 @@ from backoffice.models.loyalty import (
     Tier,
     TierMetric,
 )
+from backoffice.models.member_portal import (
+    DeletionRequest,
+    DeletionStatus,
+    MemberCredential,
+    MemberSession,
+    PasswordResetCode,
+    PrivacyConsent,
+)
 from backoffice.models.members import Member, MemberStatus, MemberTag
 from backoffice.models.messages import (
     Channel,
@@ -24,9 +39,11 @@ from backoffice.models.messages import (
     MessageTemplate,
     OutboxMessage,
 )
+from backoffice.models.reports import DailyStaffStats, DailyStoreStats, MemberSalesSummary
 from backoffice.models.sales import Sale, SaleRefund, SaleStatus
 from backoffice.models.staff import Role, Staff, StaffSession, StaffStore
 from backoffice.models.stores import Store
+from backoffice.models.two_factor import SignInChallenge, StaffRecoveryCode, StaffTotp
 from backoffice.models.wallet import TopupRule, WalletAccount, WalletEntry, WalletKind
 from backoffice.models.workflows import (
     RunStatus,
@@ -41,6 +58,23 @@ from backoffice.models.workflows import (
 )
 
 __all__ = [
+    "DeletionRequest",
+    "DeletionStatus",
+    "MemberCredential",
+    "MemberSession",
+    "PasswordResetCode",
+    "PrivacyConsent",
+    "SignInChallenge",
+    "StaffRecoveryCode",
+    "StaffTotp",
+    "DailyStaffStats",
+    "DailyStoreStats",
+    "MemberSalesSummary",
+    "ApiKey",
+    "DeliveryStatus",
+    "IdempotencyRecord",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Channel",
     "MemberConsent",
     "MessageStatus",

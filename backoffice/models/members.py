@@ -29,6 +29,8 @@ class Member(SQLModel, table=True):
         Index("ix_member_store_id_desc", "home_store_id", "id"),
         Index("ix_member_status_id", "status", "id"),
         Index("ix_member_store_status_id", "home_store_id", "status", "id"),
+        # The dashboard's tier split per store reads this index alone.
+        Index("ix_member_store_status_tier", "home_store_id", "status", "tier_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -18,6 +18,8 @@ class Role(SQLModel, table=True):
     permissions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # True: the role sees every store (HQ). False: only the stores assigned to the person.
     all_stores: bool = False
+    # Staff in this role must sign in with an authenticator code as well (HQ sets it).
+    require_two_factor: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -12,6 +12,7 @@ from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.access import PERMISSIONS, require
 from backoffice.services.staff import roles, update_role_permissions
+from backoffice.services.two_factor import set_role_requirement
 
 PERMISSION_ORDER = list(PERMISSIONS)
 
@@ -22,6 +23,8 @@ class RolesState(SessionState):
     # One row per permission (catalog order): its code, its label and a tick per role.
     rows: list[dict[str, Any]] = []
     can_edit: bool = False
+    # Per role (same order as role_codes): must its staff sign in with a second factor?
+    two_factor: list[bool] = []
 
     def _load(self) -> Any:
         try:
@@ -34,6 +37,7 @@ class RolesState(SessionState):
             return self._fail(exc)
         self.role_codes = [r.code for r in found]
         self.role_labels = [self._tr(f"role.{r.code}") for r in found]
+        self.two_factor = [r.require_two_factor for r in found]
         self.rows = [
             {
                 "perm": p,
@@ -74,6 +78,49 @@ class RolesState(SessionState):
             return self._fail(exc)
         return rx.toast.success(self._tr("roles.saved"))
 
+    @rx.event
+    def set_two_factor(self, column: int, required: bool) -> Any:
+        """Saved at once: the service checks HQ's right to change it."""
+        if not 0 <= int(column) < len(self.role_codes):
+            return None
+        try:
+            self._call(set_role_requirement, self.role_codes[int(column)], required is True)
+        except (SignedOut, DomainError) as exc:
+            self._load()
+            return self._fail(exc)
+        self._load()
+        return rx.toast.success(self._tr("twofa.role_saved"))
+
+
+def two_factor_row() -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.text(tr("twofa.role_row"), size="2", weight="medium"),
+            rx.foreach(
+                RolesState.role_labels,
+                lambda label, column: rx.text(
+                    rx.hstack(
+                        rx.checkbox(
+                            checked=RolesState.two_factor[column],
+                            disabled=~RolesState.can_edit,
+                            on_change=lambda value: RolesState.set_two_factor(column, value),
+                            id="twofa-role-" + RolesState.role_codes[column],
+                        ),
+                        label,
+                        spacing="1",
+                        align="center",
+                    ),
+                    as_="label",
+                    size="2",
+                ),
+            ),
+            spacing="4",
+            wrap="wrap",
+            align="center",
+        ),
+        id="twofa-roles",
+    )
+
 
 def _row(row: rx.Var, index: rx.Var) -> rx.Component:
     return rx.table.row(
@@ -109,6 +156,7 @@ def roles_page() -> rx.Component:
     return shell(
         tr("roles.title"),
         rx.text(tr("roles.help"), size="2", color_scheme="gray"),
+        two_factor_row(),
         rx.table.root(
             rx.table.header(
                 rx.table.row(

@@ -45,6 +45,10 @@ PERMISSIONS: dict[str, str] = {
     "workflows.read": "See campaigns, their runs and message templates",
     "workflows.design": "Create, edit, test, publish and pause campaigns for stores in scope",
     "workflows.operate": "Retry failed campaign steps",
+    "reports.read": "See dashboards and analyses (RFM, churn, stores, staff) for stores in scope",
+    "reports.export": "Download reports as CSV or Excel",
+    "api_keys.manage": "Create and revoke REST API keys (no wider than one's own rights)",
+    "webhooks.manage": "Subscribe URLs to domain events and redeliver webhooks",
 }
 
 # Seeded roles. all_stores=True means the role's scope is every store (head office).
@@ -62,6 +66,8 @@ SEED_ROLES: dict[str, dict[str, Any]] = {
             "sales.read",
             "loyalty.read",
             "workflows.read",
+            "reports.read",
+            "reports.export",
         ],
     },
     "franchise_owner": {
@@ -88,6 +94,10 @@ SEED_ROLES: dict[str, dict[str, Any]] = {
             "workflows.read",
             "workflows.design",
             "workflows.operate",
+            "reports.read",
+            "reports.export",
+            "api_keys.manage",
+            "webhooks.manage",
         ],
     },
     "reception": {
@@ -119,6 +129,9 @@ class Actor:
     store_ids: frozenset[int] | None
     locale: str = "zh-CN"
     home_store_id: int | None = None
+    # Set when a REST API key acts: staff_id is then the key's creator (the accountable
+    # person), username names the key ("api:<prefix>") and role is "api_key".
+    api_key_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def can(self, permission: str) -> bool:

@@ -56,10 +56,14 @@ def _token_hash(token: str) -> str:
 
 @dataclass
 class SignInResult:
+    """A session token, or, when `second_step` is set ("verify" or "enrol"), the handle of
+    a pending sign-in that still needs an authenticator code (see services/two_factor.py)."""
+
     token: str
     actor: Actor
     remember: bool
     max_age_seconds: int
+    second_step: str = ""
 
 
 def find_staff_by_login(session: Session, login: str) -> Staff | None:
@@ -148,6 +152,21 @@ def sign_in(
             raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
         raise AuthFailed("error.bad_credentials", field="password")
 
+    from backoffice.services import two_factor
+
+    step = two_factor.second_step_for(session, staff)
+    if step:
+        # The failed-attempt counter is kept: wrong codes count toward the same lockout,
+        # and a right password must not reset it between guesses.
+        return two_factor.open_challenge(session, staff, step, remember, ip)
+    return open_session(session, staff, remember, ip)
+
+
+def open_session(
+    session: Session, staff: Staff, remember: bool, ip: str, *, method: str = "password"
+) -> SignInResult:
+    """Every check passed: lift the lockout counter, open a session and audit the sign-in."""
+    settings = get_settings()
     staff.failed_logins = 0
     staff.locked_until = None
     session.add(staff)
@@ -161,19 +180,22 @@ def sign_in(
         StaffSession(
             token_hash=_token_hash(token),
             staff_id=staff.id or 0,
-            expires_at=now + lifetime,
+            expires_at=utcnow() + lifetime,
             remember=remember,
             ip=ip[:64],
         )
     )
     actor = load_actor(session, staff)
+    changes: dict[str, object] = {"remember": remember}
+    if method != "password":
+        changes["second_factor"] = method
     audit.record(
         session,
         actor,
         "auth.sign_in",
         target_type="staff",
         target_id=staff.id,
-        changes={"remember": remember},
+        changes=changes,
     )
     return SignInResult(
         token=token, actor=actor, remember=remember, max_age_seconds=int(lifetime.total_seconds())

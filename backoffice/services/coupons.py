@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate
 from backoffice.models.base import utcnow
-from backoffice.services import audit, events
+from backoffice.services import audit, daily_stats, events
 from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.members import MemberQuery, iter_members
 
@@ -156,6 +156,7 @@ def grant_coupon(
     )
     session.add(coupon)
     session.flush()
+    daily_stats.coupon_issued(session, coupon)
     events.emit(
         session,
         "coupon.issued",
@@ -283,19 +284,32 @@ def coupon_discount(
 
 def use_coupon(session: Session, coupon_id: int, sale_id: int) -> None:
     """Mark used with a conditional update, so one coupon cannot pay for two sales."""
+    from backoffice.models import Sale
+
+    now = utcnow()
     result = session.exec(
         update(Coupon)
         .where(  # type: ignore[call-overload]
             Coupon.id == coupon_id, Coupon.status == CouponStatus.ISSUED
         )
-        .values(status=CouponStatus.USED, used_at=utcnow(), used_sale_id=sale_id)
+        .values(status=CouponStatus.USED, used_at=now, used_sale_id=sale_id)
     )
     if result.rowcount != 1:
         raise ValidationFailed({"coupon": "error.coupon_not_usable"})
+    sale = session.get(Sale, sale_id)
+    if sale is not None:
+        daily_stats.coupon_used(session, sale.store_id, now, 1)
 
 
 def restore_coupon(session: Session, coupon_id: int) -> bool:
     """Give a coupon back after a full refund, if it is still within its dates."""
+    from backoffice.models import Sale
+
+    used = session.exec(
+        select(Coupon.used_at, Sale.store_id)
+        .join(Sale, col(Sale.id) == Coupon.used_sale_id)
+        .where(Coupon.id == coupon_id, Coupon.status == CouponStatus.USED)
+    ).first()
     result = session.exec(
         update(Coupon)
         .where(  # type: ignore[call-overload]
@@ -303,6 +317,8 @@ def restore_coupon(session: Session, coupon_id: int) -> bool:
         )
         .values(status=CouponStatus.ISSUED, used_at=None, used_sale_id=None)
     )
+    if result.rowcount == 1 and used is not None and used[0] is not None:
+        daily_stats.coupon_used(session, int(used[1]), used[0], -1)
     return result.rowcount == 1
 
 

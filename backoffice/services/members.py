@@ -6,9 +6,11 @@ import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, func, or_, select
 
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
@@ -23,7 +25,7 @@ from backoffice.models import (
 )
 from backoffice.models.base import utcnow
 from backoffice.models.members import Gender
-from backoffice.services import audit, events, forms
+from backoffice.services import audit, daily_stats, events, forms
 from backoffice.services.access import Actor, require, restrict, scoped_store_ids
 from backoffice.services.custom_field_index import custom_contains, custom_equals
 from backoffice.services.phones import display_phone, mask_phone, normalize_phone, phone_search_key
@@ -86,6 +88,8 @@ class MemberQuery:
     sort: str = "newest"
     page: int = 1
     page_size: int = 20
+    phone: str = ""  # exactly this number (any format)
+    member_no: str = ""  # exactly this member number
 
 
 @dataclass
@@ -239,7 +243,8 @@ def create_member(
     member = Member(
         **{"member_no": values.pop("member_no", "T" + uuid.uuid4().hex[:19])},
         **values,
-        created_by=actor.staff_id,
+        # None when no staff member acted (a member signing up on the member portal).
+        created_by=actor.staff_id or None,
         referrer_id=referrer.id if referrer else None,
     )
     session.add(member)
@@ -250,6 +255,7 @@ def create_member(
     for tag in tags:
         session.add(MemberTag(member_id=member.id or 0, tag=tag))
     session.flush()
+    daily_stats.member_created(session, member)
     audit.record(
         session,
         actor,
@@ -364,6 +370,7 @@ def update_member(session: Session, actor: Actor, member_id: int, data: MemberIn
     old_tags = member_tags(session, member_id)
     new_tags = clean_tags(data.tags)
     before = {k: getattr(member, k) for k in values}
+    old_store = member.home_store_id
     for key, value in values.items():
         setattr(member, key, value)
     if sorted(new_tags) != old_tags:
@@ -376,6 +383,7 @@ def update_member(session: Session, actor: Actor, member_id: int, data: MemberIn
     member.updated_at = utcnow()
     session.add(member)
     session.flush()
+    daily_stats.member_moved(session, member, old_store, member.joined_at)
     audit.record(
         session,
         actor,
@@ -532,6 +540,10 @@ def _member_statement(session: Session, actor: Actor, query: MemberQuery) -> Any
         stmt = stmt.where(col(Member.home_store_id).in_(stores or [-1]))
     if query.q.strip():
         stmt = stmt.where(_search_condition(query.q))
+    if query.phone.strip():
+        stmt = stmt.where(Member.phone == normalize_phone(query.phone))
+    if query.member_no.strip():
+        stmt = stmt.where(Member.member_no == query.member_no.strip().upper())
     if query.status:
         if query.status not in {s.value for s in MemberStatus}:
             raise ValidationFailed({"status": "error.choice"})
@@ -605,6 +617,77 @@ def iter_members(session: Session, actor: Actor, query: MemberQuery, batch: int 
             tags.setdefault(member_id, []).append(tag)
         yield [(m, tags.get(m.id or 0, [])) for m in members]
         last_id = members[-1].id or 0
+
+
+def members_after(
+    session: Session, actor: Actor, query: MemberQuery, after_id: int = 0, limit: int = 50
+) -> list[MemberRow]:
+    """One keyset page of members in id order after `after_id` (the REST API's cursor): the
+    same filters and scope as the list page, without counting every match."""
+    require(actor, "members.read")
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    stmt = _member_statement(session, actor, query).where(Member.id > after_id)
+    members = session.exec(stmt.order_by(Member.id).limit(limit)).all()
+    ids = [m.id for m in members]
+    store_names = dict(
+        session.exec(
+            select(Store.id, Store.name).where(
+                col(Store.id).in_({m.home_store_id for m in members} or {-1})
+            )
+        ).all()
+    )
+    tags: dict[int, list[str]] = {}
+    for member_id, tag in session.exec(
+        select(MemberTag.member_id, MemberTag.tag)
+        .where(col(MemberTag.member_id).in_(ids or [-1]))
+        .order_by(MemberTag.tag)
+    ).all():
+        tags.setdefault(member_id, []).append(tag)
+    return [
+        _to_row(actor, m, store_names.get(m.home_store_id, ""), tags.get(m.id or 0, []))
+        for m in members
+    ]
+
+
+_TAG_SEPARATOR = "\x1f"  # tags are single-line text, so the unit separator never occurs
+
+
+@cache
+def _lookup_statement(column: str) -> Any:
+    """Member, home store name and tags of the member whose `column` equals :value; built
+    once (a statement's construction costs more than the indexed query itself)."""
+    tags = (
+        select(func.aggregate_strings(MemberTag.tag, _TAG_SEPARATOR))
+        .where(MemberTag.member_id == Member.id)
+        .scalar_subquery()
+    )
+    return (
+        select(Member, Store.name, tags)
+        .join(Store, col(Store.id) == Member.home_store_id, isouter=True)
+        .where(getattr(Member, column) == bindparam("value"))
+    )
+
+
+def find_member(
+    session: Session, actor: Actor, *, phone: str = "", member_no: str = ""
+) -> MemberRow | None:
+    """The member with exactly this phone (any format) or member number, if in the actor's
+    scope; None otherwise, whether it is missing or outside the scope. A till looks members
+    up this way many times a minute, so it is one query through a unique index (member,
+    store name and tags together) instead of the list's search."""
+    require(actor, "members.read")
+    if phone:
+        column, value = "phone", normalize_phone(phone)
+    elif member_no.strip():
+        column, value = "member_no", member_no.strip().upper()
+    else:
+        raise ValidationFailed({"phone": "error.required"})
+    found = session.exec(_lookup_statement(column), params={"value": value}).first()
+    if found is None or not actor.in_scope(found[0].home_store_id):
+        return None
+    member, store_name, tag_text = found
+    tags = sorted(tag_text.split(_TAG_SEPARATOR)) if tag_text else []
+    return _to_row(actor, member, store_name or "", tags)
 
 
 def count_members(session: Session, actor: Actor, query: MemberQuery) -> int:

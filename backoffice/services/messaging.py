@@ -27,7 +27,7 @@ from backoffice.models import (
     Store,
 )
 from backoffice.models.base import utcnow
-from backoffice.services import audit, points, tiers, wallet
+from backoffice.services import audit, daily_stats, points, tiers, wallet
 from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.settings import get_settings
 
@@ -260,6 +260,8 @@ def send_from_workflow(ctx: Any, template_id: int) -> Any:
         )
         session.add(existing)
         session.flush()
+        if existing.status == MessageStatus.SENT and existing.sent_at is not None:
+            daily_stats.messages_sent(session, [(member.id, existing.sent_at)])
     return Outcome(
         output={"message_id": existing.id, "status": existing.status.value, "body": body}
     )
@@ -417,6 +419,10 @@ def send_many_from_workflow(ctxs: list[Any], template_id: int) -> list[Any]:
         from sqlalchemy import insert
 
         session.connection().execute(insert(OutboxMessage.__table__), new_rows)  # type: ignore[attr-defined]
+        daily_stats.messages_sent(
+            session,
+            [(r["member_id"], r["sent_at"]) for r in new_rows if r["status"] == MessageStatus.SENT],
+        )
     return outcomes
 
 
@@ -471,6 +477,7 @@ def deliver(session: Session, message: OutboxMessage, max_attempts: int = 3) -> 
                     smtp.login(settings.smtp_user, settings.smtp_password)
                 smtp.send_message(mail)
         message.status, message.sent_at, message.error = MessageStatus.SENT, utcnow(), ""
+        daily_stats.messages_sent(session, [(message.member_id, message.sent_at)])
     except Exception as exc:  # noqa: BLE001  (a provider can fail in many ways; all are recorded)
         message.error = f"{type(exc).__name__}: {exc}"[:1000]
         if message.attempts >= max_attempts:

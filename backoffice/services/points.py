@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 from backoffice.errors import ValidationFailed
 from backoffice.models import PointsAccount, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
-from backoffice.services import audit
+from backoffice.services import audit, daily_stats
 from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.loyalty_settings import current_settings
 from backoffice.settings import get_settings
@@ -90,6 +90,7 @@ def credit(
     )
     session.add(entry)
     session.flush()
+    daily_stats.points_entries(session, [(member_id, store_id, kind, points)], entry.created_at)
     return entry
 
 
@@ -150,6 +151,7 @@ def credit_many(
             for m, store, cause in grants
         ],
     )
+    daily_stats.points_entries(session, [(m, store, kind, points) for m, store, _ in grants], now)
 
 
 def debit(
@@ -186,6 +188,7 @@ def debit(
     )
     session.add(entry)
     session.flush()
+    daily_stats.points_entries(session, [(member_id, store_id, kind, -points)], entry.created_at)
     return entry
 
 
@@ -324,6 +327,9 @@ def expire_points(session: Session, now: datetime | None = None, batch: int = 50
                 }
                 for m, a in chunk
             ],
+        )
+        daily_stats.points_entries(
+            session, [(m, None, PointsKind.EXPIRE, -a) for m, a in chunk], now
         )
     conn.execute(
         update(entries)

@@ -25,7 +25,7 @@ from backoffice.models import (
     SaleStatus,
     Store,
 )
-from backoffice.services import audit, coupons, events, points, tiers, wallet
+from backoffice.services import audit, coupons, daily_stats, events, points, tiers, wallet
 from backoffice.services.access import Actor, member_in_scope, require
 from backoffice.services.counter import member_for_counter
 from backoffice.services.earn_rules import points_for_sale
@@ -239,6 +239,7 @@ def record_sale(session: Session, actor: Actor, data: SaleInput) -> Sale:
         "store_id": data.store_id,
         "actor_id": actor.staff_id,
     }
+    daily_stats.sale_recorded(session, sale)
     if sale.coupon_id:
         coupons.use_coupon(session, sale.coupon_id, sale.id or 0)
     if q.points_used:
@@ -374,6 +375,7 @@ def refund_sale(
     sale.status = SaleStatus.REFUNDED if final else SaleStatus.PARTIALLY_REFUNDED
     session.add(sale)
     session.flush()
+    daily_stats.sale_refunded(session, sale, refund)
     audit.record(
         session,
         actor,

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import Member, PointsEntry, PointsKind, Sale, SaleStatus, Tier, TierMetric
 from backoffice.models.base import utcnow
-from backoffice.services import audit, events
+from backoffice.services import audit, daily_stats, events
 from backoffice.services.access import Actor, member_in_scope, require
 
 
@@ -178,7 +178,7 @@ def _move(
         changes=changes,
         actor_name=None if actor else "system",
     )
-    events.emit(
+    event = events.emit(
         session,
         "tier.changed",
         member_id=member.id,
@@ -190,6 +190,7 @@ def _move(
             "reason": reason,
         },
     )
+    daily_stats.tier_moved(session, member, event.payload["direction"], event.created_at)
 
 
 def move_member_tier(session: Session, member: Member, tier: Tier, reason: str) -> None:

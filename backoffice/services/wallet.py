@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
 from backoffice.models import TopupRule, WalletAccount, WalletEntry, WalletKind
-from backoffice.services import audit, events
+from backoffice.services import audit, daily_stats, events
 from backoffice.services.access import Actor, require
 from backoffice.services.loyalty_settings import current_settings
 
@@ -95,6 +95,7 @@ def _write(
     entry.principal_after, entry.bonus_after = after
     session.add(entry)
     session.flush()
+    daily_stats.wallet_entry(session, entry)
     return entry
 
 

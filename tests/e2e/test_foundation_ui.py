@@ -24,6 +24,7 @@ def _phone() -> str:
 def test_each_seeded_role_signs_in_and_sees_members(page, username, role_label):
     sign_in(page, username)
     assert page.inner_text("#me-role") == role_label
+    page.goto("/members")  # report readers land on the dashboard
     page.wait_for_selector(".member-row")
     shot(page, f"members-{username}")
 

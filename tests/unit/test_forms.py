@@ -161,7 +161,12 @@ def test_saving_a_field_unchanged_writes_no_audit_entry(session, org):
         session,
         org.actors["admin"],
         wechat.id,
-        FieldInput(label=wechat.label, type="text", help_text=wechat.help_text),
+        FieldInput(
+            label=wechat.label,
+            type="text",
+            help_text=wechat.help_text,
+            member_editable=wechat.member_editable,
+        ),
     )
     assert count(session, AuditEntry) == entries
 
