@@ -124,6 +124,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.valid_to": ("有效期至 {when}", "Valid until {when}"),
     "portal.redeem": ("兑换", "Redeem"),
     "portal.redeemed": ("兑换成功：{item}", "Redeemed: {item}"),
+    "portal.redeem_confirm": (
+        "用 {points} 积分兑换「{item}」？",
+        "Redeem “{item}” for {points} points?",
+    ),
+    "portal.redeem_yes": ("确认兑换", "Redeem"),
     "portal.stock": ("库存 {stock}", "{stock} left"),
     "portal.rewards_help": (
         "用积分兑换礼品，兑换后到会员所属门店领取。",

@@ -291,6 +291,12 @@ def member_home_page() -> rx.Component:
 class MemberRewardsState(MemberSessionState):
     items: list[dict[str, str]] = []
     points_balance: str = "0"
+    # The confirmation a redemption waits for. Its request id is made when it opens, so a
+    # double tap on "confirm" redeems once (the service returns the first redemption).
+    confirm_open: bool = False
+    confirm_text: str = ""
+    _redeem_item: int = 0
+    _redeem_request: str = ""
 
     def _load(self) -> Any:
         from backoffice.services import points
@@ -321,12 +327,40 @@ class MemberRewardsState(MemberSessionState):
         return self._load()
 
     @rx.event
-    def redeem(self, item_id: int) -> Any:
+    def ask_redeem(self, item_id: int) -> None:
+        item = next((i for i in self.items if i["id"] == str(item_id)), None)
+        if item is None:
+            return
+        self._redeem_item = int(item_id)
+        self._redeem_request = f"m-{uuid.uuid4().hex}"
+        self.confirm_text = self._tr(
+            "portal.redeem_confirm", item=item["name"], points=item["price"]
+        )
+        self.confirm_open = True
+
+    @rx.event
+    def redeem_dialog_changed(self, is_open: bool) -> None:
+        if not is_open:  # Esc or a tap outside: the same as cancel
+            self.cancel_redeem()
+
+    @rx.event
+    def cancel_redeem(self) -> None:
+        self._redeem_item, self._redeem_request = 0, ""
+        self.confirm_open = False
+
+    @rx.event
+    def confirm_redeem(self) -> Any:
+        item_id, request_id = self._redeem_item, self._redeem_request
+        self.confirm_open = False
+        if not item_id or not request_id:  # a second tap: the first one redeemed
+            return None
         try:
-            self._run(member_self.redeem, int(item_id), f"m-{uuid.uuid4().hex}")
+            self._run(member_self.redeem, item_id, request_id)
         except (MemberSignedOut, DomainError) as exc:
+            self._redeem_item, self._redeem_request = 0, ""
             self._load()
             return self._fail(exc)
+        self._redeem_item, self._redeem_request = 0, ""
         name = next((i["name"] for i in self.items if i["id"] == str(item_id)), "")
         self._load()
         return rx.toast.success(self._tr("portal.redeemed", item=name))
@@ -368,7 +402,7 @@ def member_rewards_page() -> rx.Component:
                     rx.spacer(),
                     rx.button(
                         mtr("portal.redeem"),
-                        on_click=S.redeem(i["id"].to(int)),
+                        on_click=S.ask_redeem(i["id"].to(int)),
                         disabled=i["affordable"] == "",
                         class_name="m-redeem",
                         id="m-redeem-" + i["id"],
@@ -378,6 +412,30 @@ def member_rewards_page() -> rx.Component:
                 ),
                 class_name="m-reward",
             ),
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(mtr("portal.redeem")),
+                rx.alert_dialog.description(S.confirm_text, id="m-redeem-question"),
+                rx.hstack(
+                    rx.button(
+                        mtr("common.cancel"),
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=S.cancel_redeem,
+                        id="m-cancel-redeem",
+                    ),
+                    rx.button(
+                        mtr("portal.redeem_yes"), on_click=S.confirm_redeem, id="m-confirm-redeem"
+                    ),
+                    justify="end",
+                    spacing="2",
+                    margin_top="12px",
+                ),
+                max_width="340px",
+            ),
+            open=S.confirm_open,
+            on_open_change=S.redeem_dialog_changed,
         ),
         bottom_nav("rewards"),
     )

@@ -108,6 +108,8 @@ def test_sign_up_needs_consent_then_sign_in_balances_and_redeem(phone):
     wait_ready(pg)
     towel = pg.locator(".m-reward", has_text="定制毛巾")
     towel.locator(".m-redeem").click()
+    expect(pg.locator("#m-redeem-question")).to_contain_text("800")
+    pg.dblclick("#m-confirm-redeem")  # a double tap redeems once
     expect(pg.get_by_text(re.compile("兑换成功"))).to_be_visible()
     expect(pg.locator("#m-rewards-points")).to_have_text(f"{before - 800:,}")
     shot(pg, "member_rewards_redeemed")

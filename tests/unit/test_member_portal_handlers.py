@@ -143,7 +143,44 @@ def leaked(root: rx.State, secret_no: str, handler: str) -> bool:
 
 def test_the_portal_has_handlers_to_check():
     names = {n for _, n in portal_cases()}
-    assert {"submit", "redeem", "save_profile", "set_consent", "request_deletion"} <= names
+    assert {
+        "submit",
+        "ask_redeem",
+        "confirm_redeem",
+        "save_profile",
+        "set_consent",
+        "request_deletion",
+    } <= names
+
+
+def test_a_double_tap_on_confirm_redeems_once(portal):
+    from sqlmodel import select
+
+    from backoffice.models import Redemption
+    from backoffice.pages.member_home import MemberRewardsState
+
+    member_id = portal["attacker"].member.member_id
+    root = member_root(portal["attacker"].token)
+    state = root.get_substate(MemberRewardsState.get_full_name().split("."))
+    handlers = MemberRewardsState.event_handlers
+    call(handlers["confirm_redeem"].fn, state, [])  # nothing asked: nothing redeemed
+    call(handlers["open_rewards"].fn, state, [])
+    item = next(i for i in state.items if i["name"] == "礼品")
+    call(handlers["ask_redeem"].fn, state, [int(item["id"])])
+    assert state.confirm_open and "礼品" in state.confirm_text and "100" in state.confirm_text
+    call(handlers["confirm_redeem"].fn, state, [])
+    call(handlers["confirm_redeem"].fn, state, [])  # the second tap of a double tap
+    with Session(portal["engine"]) as session:
+        taken = session.exec(select(Redemption).where(Redemption.member_id == member_id)).all()
+        assert len(taken) == 1
+        assert points.balance_of(session, member_id) == 4900
+    assert not state.confirm_open and state.points_balance == "4,900"
+    # Asked and cancelled: nothing redeemed.
+    call(handlers["ask_redeem"].fn, state, [int(item["id"])])
+    call(handlers["redeem_dialog_changed"].fn, state, [False])
+    call(handlers["confirm_redeem"].fn, state, [])
+    with Session(portal["engine"]) as session:
+        assert points.balance_of(session, member_id) == 4900
 
 
 @pytest.mark.parametrize("who", ["signed_out", "staff_token"])
