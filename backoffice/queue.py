@@ -29,8 +29,16 @@ def connect(url: str | None = None) -> Redis:
 _shared: Redis | None = None
 
 
+# Set while a dispatch job waits in the queue; the job clears it as it starts. It expires on
+# its own in case that job is lost (the minute tick dispatches leftover events anyway).
+DISPATCH_PENDING = "backoffice:dispatch-pending"
+DISPATCH_PENDING_SECONDS = 60
+
+
 def wake_dispatcher() -> None:
-    """Enqueue an event dispatch; silently nothing without Redis (tests, CLI without REDIS_URL)."""
+    """Make sure a dispatch job is waiting; silently nothing without Redis (tests, CLI without
+    REDIS_URL). One waiting job is enough, as it reads every event committed before it
+    starts: a burst of sales enqueues one job, not one per sale."""
     global _shared
     if not get_settings().redis_url:
         return
@@ -39,7 +47,8 @@ def wake_dispatcher() -> None:
     try:
         if _shared is None:
             _shared = connect()
-        Queue("default", connection=_shared).enqueue(dispatch_events)
+        if _shared.set(DISPATCH_PENDING, 1, nx=True, ex=DISPATCH_PENDING_SECONDS):
+            Queue("default", connection=_shared).enqueue(dispatch_events)
     except Exception:  # noqa: BLE001  (the minute tick will dispatch; a sale must not fail)
         _shared = None
 

@@ -38,10 +38,14 @@ INLINE_RUNS = 50  # a handful of runs from one event: advance them here, one hop
 
 def dispatch_events() -> int:
     """Domain events → runs. Enqueued after a commit that emitted events, and every tick."""
+    from backoffice.queue import DISPATCH_PENDING
     from backoffice.services.webhook_jobs import enqueue_due
     from backoffice.workflows.engine import advance
     from backoffice.workflows.triggers import dispatch_events as dispatch
 
+    job = get_current_job()
+    if job is not None:  # from here on, a new commit's wake enqueues the next dispatch
+        job.connection.delete(DISPATCH_PENDING)
     total = 0
     while True:
         with session_scope() as session:

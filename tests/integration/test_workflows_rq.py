@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from threading import Thread
 from zoneinfo import ZoneInfo
 
@@ -43,7 +44,7 @@ from backoffice.services.workflows import (
 )
 from backoffice.workflows import jobs
 from backoffice.workflows.executor import RQExecutor
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import ROOT, run_worker_burst
 from tests.unit.workflow_fixtures import chain, edge, node
 
 pytestmark = pytest.mark.integration
@@ -370,3 +371,44 @@ def test_failing_webhook_retries_then_shows_failed_with_its_error(world):
         run = session.exec(select(WorkflowRun)).one()
     assert step.status == "failed" and step.attempt == 3 and "HTTP 503" in step.error
     assert "HTTP 503" in run.error and _Failing.calls == 3
+
+
+def test_a_burst_of_sales_wakes_one_dispatch_job_that_dispatches_them_all(world):
+    """Each commit that emits events wakes the dispatcher; while a dispatch job waits in the
+    queue, further wakes add nothing, and that one job still dispatches every event."""
+    from backoffice.models import DomainEvent
+
+    engine, queue = world["engine"], Queue("default", connection=world["redis"])
+    with Session(engine, expire_on_commit=False) as session:
+        member = create_member(
+            session,
+            world["admin"],
+            MemberInput(name="常客", phone="13911110003", home_store_id=world["stores"]["SH01"]),
+        )
+        session.commit()
+
+    def sale() -> None:
+        with Session(engine) as session:
+            record_sale(
+                session,
+                world["admin"],
+                SaleInput(member_id=member.id, store_id=world["stores"]["SH01"], amount_cents=100),
+            )
+            session.commit()
+
+    def dispatch_jobs() -> int:
+        return sum(1 for j in queue.get_jobs() if j.func_name.endswith("dispatch_events"))
+
+    for _ in range(20):
+        sale()
+    assert dispatch_jobs() == 1
+    env = world["env"]
+    run_worker_burst(env["DATABASE_URL"], env["REDIS_URL"], Path(env["DATA_DIR"]))
+    with Session(engine) as session:
+        waiting = session.exec(
+            select(func.count()).select_from(DomainEvent).where(DomainEvent.dispatched_at == None)  # noqa: E711
+        ).one()
+    assert waiting == 0
+    assert dispatch_jobs() == 0
+    sale()  # the job cleared the flag as it started: the next sale wakes a new one
+    assert dispatch_jobs() == 1
