@@ -56,15 +56,13 @@ def flush() -> int:
         return 0
     try:
         with session_scope() as session:
-            for row in rows:
-                audit.record(
-                    session,
-                    row.actor,
-                    "api.read",
-                    target_type="api",
-                    target_id=row.call,
-                    changes={"at": row.at},
-                )
+            audit.record_many(
+                session,
+                [
+                    audit.Note(row.actor, "api.read", "api", row.call, {"at": row.at})
+                    for row in rows
+                ],
+            )
     except Exception:
         with _lock:  # keep them for the next round rather than lose them
             _pending[:0] = rows

@@ -61,6 +61,27 @@ def test_chain_verifies_after_several_writes(engine, session, history):
     assert report.checked == count(session, AuditEntry) >= 15
 
 
+def test_a_batch_of_entries_continues_the_same_chain(engine, session, org, history):
+    """record_many (the API's batched reads) chains exactly as one record() per entry."""
+    admin = org.actors["admin"]
+    before = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    notes = [audit.Note(admin, "api.read", "api", f"GET /x/{i}", {"at": str(i)}) for i in range(5)]
+    assert audit.record_many(session, notes) == 5
+    record(session, admin, "member.update", target_type="member", target_id=1)
+    session.commit()
+    added = session.exec(
+        select(AuditEntry).where(AuditEntry.id > before.id).order_by(AuditEntry.id)
+    ).all()
+    assert [e.id for e in added] == list(range(before.id + 1, before.id + 7))
+    assert [e.target_id for e in added[:5]] == [f"GET /x/{i}" for i in range(5)]
+    assert added[0].prev_hash == before.hash
+    assert all(b.prev_hash == a.hash for a, b in zip(added, added[1:], strict=False))
+    session.commit()  # let go of SQLite's write lock before the fresh session verifies
+    assert verify_fresh(engine).ok
+    tamper(session, "UPDATE auditentry SET target_id = 'GET /y' WHERE id = :i", i=before.id + 3)
+    assert not verify_fresh(engine).ok
+
+
 def test_each_entry_links_to_the_one_before(session, history):
     entries = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert entries[0].prev_hash == "0" * 64
