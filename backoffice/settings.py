@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     member_signup_store: str = ""
     reset_code_minutes: int = 10
     reset_code_tries: int = 5
+    # Fernet key that seals secrets kept in the database (staff TOTP secrets); the same on
+    # every server. Empty: DATA_DIR/secret.key, made on first use (fine for one machine).
+    secret_key: str = ""
     app_port: int = 3000
     app_host: str = "127.0.0.1"
 

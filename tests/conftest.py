@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 # Cheap password hashing for tests (argon2 with 1 MiB, 1 round); must precede imports.
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("ARGON2_ROUNDS", "1")
+# The test process's own data directory (the sealing key file lands there), never the
+# checkout's data/ that `make run` uses.
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="backoffice-tests-"))
 
 import pytest
 from sqlalchemy import text

@@ -15,8 +15,9 @@ class StaffTotp(SQLModel, table=True):
     progress; only a confirmed one is asked for at sign-in."""
 
     staff_id: int = Field(foreign_key="staff.id", primary_key=True)
-    # The shared secret must be readable to verify codes, so it is stored as is (base32).
-    secret: str = Field(max_length=64)
+    # The shared secret must be readable to verify codes: sealed with the server key
+    # (backoffice/sealed.py), never stored as it is.
+    secret: str = Field(max_length=255)
     confirmed_at: datetime | None = None
     # The last 30-second step a code was accepted for: the same code cannot be used twice.
     last_step: int = 0

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, delete, select
 from backoffice.errors import AuthFailed, NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import Role, SignInChallenge, Staff, StaffRecoveryCode, StaffTotp
 from backoffice.models.base import utcnow
+from backoffice.sealed import is_sealed, seal, unseal
 from backoffice.services import audit
 from backoffice.services.access import Actor, load_actor, require
 from backoffice.services.auth import SignInResult, open_session
@@ -87,9 +88,11 @@ def _use_code(session: Session, staff_id: int, code: str) -> str | None:
     row = _confirmed(session, staff_id)
     if row is None:
         return None
-    step = _matching_step(row.secret, code, row.last_step)
+    step = _matching_step(unseal(row.secret), code, row.last_step)
     if step is not None:
         row.last_step = step
+        if not is_sealed(row.secret):  # stored before sealing existed: seal it now
+            row.secret = seal(row.secret)
         session.add(row)
         return "totp"
     wanted = _hash(_normalise_recovery(code))
@@ -156,8 +159,8 @@ def _start(session: Session, staff: Staff) -> Enrolment:
         raise ValidationFailed({"code": "error.two_factor_already"})
     secret = pyotp.random_base32()
     if row is None:
-        row = StaffTotp(staff_id=staff.id or 0, secret=secret)
-    row.secret, row.last_step, row.created_at = secret, 0, utcnow()
+        row = StaffTotp(staff_id=staff.id or 0, secret=seal(secret))
+    row.secret, row.last_step, row.created_at = seal(secret), 0, utcnow()
     session.add(row)
     return Enrolment(secret=secret, uri=provisioning_uri(staff, secret))
 
@@ -166,7 +169,7 @@ def _confirm(session: Session, staff: Staff, code: str) -> list[str] | None:
     row = session.get(StaffTotp, staff.id)
     if row is None or row.confirmed_at is not None:
         return None
-    step = _matching_step(row.secret, code, row.last_step)
+    step = _matching_step(unseal(row.secret), code, row.last_step)
     if step is None:
         return None
     row.confirmed_at, row.last_step = utcnow(), step
@@ -200,8 +203,8 @@ def confirm_enrolment(session: Session, actor: Actor, secret: str, code: str) ->
         step = None
     if step is None:
         raise ValidationFailed({"code": "error.two_factor_code"})
-    row = session.get(StaffTotp, staff.id) or StaffTotp(staff_id=staff.id or 0, secret=secret)
-    row.secret, row.confirmed_at, row.last_step = secret, utcnow(), step
+    row = session.get(StaffTotp, staff.id) or StaffTotp(staff_id=staff.id or 0, secret="")
+    row.secret, row.confirmed_at, row.last_step = seal(secret), utcnow(), step
     session.add(row)
     codes = _issue_recovery_codes(session, staff.id or 0)
     audit.record(session, actor, "auth.two_factor_enabled", target_type="staff", target_id=staff.id)

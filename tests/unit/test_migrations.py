@@ -12,25 +12,30 @@ from backoffice.migrate import pending_revisions, upgrade
 NOW = "2026-01-01 00:00:00.000000"
 
 
+def _admin(conn) -> None:  # noqa: ANN001
+    """One role and one staff member, in columns every revision has."""
+    conn.execute(
+        text(
+            "INSERT INTO role (id, code, name, permissions, all_stores, created_at) "
+            "VALUES (1, 'hq_admin', 'HQ admin', '[]', 1, :now)"
+        ),
+        {"now": NOW},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO staff (id, username, display_name, password_hash, role_id, locale,"
+            " active, failed_logins, password_changed_at, must_change_password, created_at)"
+            " VALUES (1, 'admin', 'Admin', 'x', 1, 'zh-CN', 1, 0, :now, 0, :now)"
+        ),
+        {"now": NOW},
+    )
+
+
 def test_a_populated_sqlite_database_upgrades_to_head(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0003_workflows")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO role (id, code, name, permissions, all_stores, created_at) "
-                "VALUES (1, 'hq_admin', 'HQ admin', '[]', 1, :now)"
-            ),
-            {"now": NOW},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO staff (id, username, display_name, password_hash, role_id, locale,"
-                " active, failed_logins, password_changed_at, must_change_password, created_at)"
-                " VALUES (1, 'admin', 'Admin', 'x', 1, 'zh-CN', 1, 0, :now, 0, :now)"
-            ),
-            {"now": NOW},
-        )
+        _admin(conn)
         conn.execute(
             text(
                 "INSERT INTO workflow (id, name, description, store_ids, status, draft,"
@@ -46,4 +51,25 @@ def test_a_populated_sqlite_database_upgrades_to_head(tmp_path):
         assert conn.execute(text("SELECT require_two_factor FROM role")).scalar_one() == 0
         assert conn.execute(text("SELECT goal_days FROM workflow")).scalar_one() == 7
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_plain_totp_secrets_are_sealed_by_the_upgrade(tmp_path):
+    from backoffice.sealed import is_sealed, unseal
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0009_reports_rfm_index")
+    with engine.begin() as conn:
+        _admin(conn)
+        conn.execute(
+            text(
+                "INSERT INTO stafftotp (staff_id, secret, last_step, created_at)"
+                " VALUES (1, 'JBSWY3DPEHPK3PXP', 0, :now)"
+            ),
+            {"now": NOW},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT secret FROM stafftotp")).scalar_one()
+    assert is_sealed(stored) and unseal(stored) == "JBSWY3DPEHPK3PXP"
     engine.dispose()

@@ -65,6 +65,26 @@ def test_password_alone_no_longer_signs_in_then_the_code_does(session, org):
         two_factor.attempt_code(session, first.token, code_for(secret, 1))
 
 
+def test_the_secret_is_stored_sealed_and_an_older_plain_one_is_sealed_on_use(session, org):
+    from backoffice.models import StaffTotp
+    from backoffice.sealed import is_sealed, unseal
+
+    owner = org.actors["owner"]
+    secret, _codes = enrol(session, owner)
+    row = session.get(StaffTotp, owner.staff_id)
+    assert is_sealed(row.secret) and secret not in row.secret
+    assert unseal(row.secret) == secret
+    # A row from before sealing (plain base32) still signs in, and is sealed by that use.
+    row.secret = secret
+    session.add(row)
+    session.commit()
+    challenge = attempt_sign_in(session, "owner", org.password)
+    two_factor.attempt_code(session, challenge.token, code_for(secret, 1))
+    session.commit()
+    session.refresh(row)
+    assert is_sealed(row.secret) and unseal(row.secret) == secret
+
+
 def test_a_totp_code_is_accepted_only_once(session, org):
     secret, _codes = enrol(session, org.actors["owner"])
     challenge = attempt_sign_in(session, "owner", org.password)
