@@ -1,6 +1,7 @@
-"""Secrets the server must read back (a staff member's TOTP secret) are kept in the database
-sealed with a server key (Fernet: AES-128-CBC + HMAC-SHA256), so a copy of the database or a
-backup alone does not give away anybody's second factor.
+"""Secrets the server must read back (a staff member's TOTP secret, a webhook's signing key)
+are kept in the database sealed with a server key (Fernet: AES-128-CBC + HMAC-SHA256), so a
+copy of the database or a backup alone gives away nobody's second factor and lets nobody
+forge the shop's webhooks.
 
 The key is SECRET_KEY (a Fernet key; every app server and worker needs the same one). Without
 it, `make run` makes one on first use in DATA_DIR/secret.key, readable by this user only.

@@ -14,6 +14,9 @@ os.environ.setdefault("ARGON2_ROUNDS", "1")
 # The test process's own data directory (the sealing key file lands there), never the
 # checkout's data/ that `make run` uses.
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="backoffice-tests-"))
+# One sealing key for this process and the workers it starts (as SECRET_KEY in production);
+# the e2e app instead makes its key file, as `make run` does.
+os.environ.setdefault("SECRET_KEY", "tests-only-key-not-secret-0123456789abcdefg=")
 
 import pytest
 from sqlalchemy import text

@@ -56,7 +56,8 @@ class WebhookSubscription(SQLModel, table=True):
     name: str = Field(max_length=100)
     url: str = Field(max_length=500)
     events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    secret: str = Field(max_length=100)  # HMAC key: must be kept readable to sign
+    # The HMAC key must stay readable to sign: sealed with the server key (backoffice/sealed.py).
+    secret: str = Field(max_length=255)
     store_id: int | None = Field(default=None, foreign_key="store.id", index=True)
     active: bool = True
     consecutive_failures: int = 0

@@ -27,6 +27,7 @@ from backoffice.models import (
     WebhookSubscription,
 )
 from backoffice.models.base import utcnow
+from backoffice.sealed import seal, unseal
 from backoffice.services import audit
 from backoffice.services.access import Actor, require
 from backoffice.settings import get_settings
@@ -109,7 +110,7 @@ def create_subscription(session: Session, actor: Actor, data: SubscriptionInput)
     require(actor, "webhooks.manage")
     values = _validate(session, actor, data)
     secret = "whsec_" + secrets.token_urlsafe(24)
-    sub = WebhookSubscription(**values, secret=secret, created_by=actor.staff_id)
+    sub = WebhookSubscription(**values, secret=seal(secret), created_by=actor.staff_id)
     session.add(sub)
     session.flush()
     audit.record(
@@ -294,7 +295,7 @@ def attempt_delivery(delivery_id: int, attempts: int, engine: Any = None) -> Att
         event = session.get(DomainEvent, delivery.event_id) if delivery else None
         if delivery is None or sub is None or event is None:
             return None
-        url, secret, active = sub.url, sub.secret, sub.active
+        url, secret, active = sub.url, unseal(sub.secret), sub.active
         payload = payload_for(event)
     code: int | None = None
     error = ""

@@ -46,7 +46,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = int(os.environ.get("E2E_PORT", "0")) or _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    # As `make run`: embedded database and Redis, the sealing key made in DATA_DIR.
+    skip = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     env.update(
         DATA_DIR=str(data_dir),
         APP_PORT=str(port),

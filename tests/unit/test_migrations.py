@@ -54,7 +54,7 @@ def test_a_populated_sqlite_database_upgrades_to_head(tmp_path):
     engine.dispose()
 
 
-def test_plain_totp_secrets_are_sealed_by_the_upgrade(tmp_path):
+def test_plain_secrets_are_sealed_by_the_upgrade(tmp_path):
     from backoffice.sealed import is_sealed, unseal
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
@@ -68,8 +68,19 @@ def test_plain_totp_secrets_are_sealed_by_the_upgrade(tmp_path):
             ),
             {"now": NOW},
         )
+        conn.execute(
+            text(
+                "INSERT INTO webhooksubscription (id, name, url, events, secret, active,"
+                " consecutive_failures, disabled_reason, created_by, created_at)"
+                " VALUES (1, 'pos', 'https://pos.example/hook', '[]', 'whsec_abc', 1, 0, '', 1,"
+                " :now)"
+            ),
+            {"now": NOW},
+        )
     upgrade(engine)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT secret FROM stafftotp")).scalar_one()
-    assert is_sealed(stored) and unseal(stored) == "JBSWY3DPEHPK3PXP"
+        totp = conn.execute(text("SELECT secret FROM stafftotp")).scalar_one()
+        hook = conn.execute(text("SELECT secret FROM webhooksubscription")).scalar_one()
+    assert is_sealed(totp) and unseal(totp) == "JBSWY3DPEHPK3PXP"
+    assert is_sealed(hook) and unseal(hook) == "whsec_abc"
     engine.dispose()

@@ -92,6 +92,8 @@ def _deliver_all(engine) -> list:  # noqa: ANN001
 
 def test_signature_verifies_at_the_receiver(session, org, engine, receiver):  # noqa: ANN001
     made = _subscribe(session, org, receiver.url)
+    stored = session.get(WebhookSubscription, made.subscription.id).secret
+    assert stored.startswith("v1:") and made.secret not in stored  # sealed at rest
     member = add_member(session, org.actors["admin"], org.stores["SH01"], "13800000011")
     session.commit()
     dispatch_events(session)
