@@ -46,4 +46,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.auth.sign_in_failed": ("登录失败", "Sign-in failed"),
     "action.auth.sign_in_locked": ("锁定期间尝试登录", "Sign-in while locked"),
     "action.system.bootstrap": ("系统初始化", "System set up"),
+    "action.auth.password_ok": ("密码正确，待验证码", "Password right, code pending"),
+    "action.auth.two_factor_enabled": ("开启两步验证", "Two-factor sign-in on"),
+    "action.auth.two_factor_disabled": ("关闭两步验证", "Two-factor sign-in off"),
+    "action.roles.update": ("修改角色权限", "Role permissions edited"),
+    "action.roles.two_factor": ("角色两步验证要求", "Role two-factor requirement"),
+    "action.roles.two_factor_sign_out": (
+        "未开启两步验证的员工已退出登录",
+        "Staff without two-factor signed out",
+    ),
 }

@@ -25,7 +25,7 @@ from backoffice.models.base import utcnow
 from backoffice.sealed import is_sealed, seal, unseal
 from backoffice.services import audit
 from backoffice.services.access import Actor, load_actor, require
-from backoffice.services.auth import SignInResult, open_session
+from backoffice.services.auth import SignInResult, open_session, revoke_sessions
 from backoffice.settings import get_settings
 
 ISSUER = "会员管理 Back-office"
@@ -248,7 +248,33 @@ def set_role_requirement(session: Session, actor: Actor, role_code: str, require
         audit.record_update(
             session, actor, role, {"require_two_factor": required}, "roles.two_factor", "role"
         )
+        if required:
+            _sign_out_without_second_factor(session, actor, role)
     return role
+
+
+def _sign_out_without_second_factor(session: Session, actor: Actor, role: Role) -> None:
+    """A requirement holds from now on, not from each person's next sign-in: the role's staff
+    without an authenticator are signed out (they enrol when they sign in again). The HQ
+    person who set it keeps the session they are using."""
+    confirmed = select(StaffTotp.staff_id).where(col(StaffTotp.confirmed_at).is_not(None))
+    staff_ids = session.exec(
+        select(Staff.id)
+        .where(Staff.role_id == role.id, col(Staff.id).not_in(confirmed))
+        .order_by(col(Staff.id))
+    ).all()
+    ended = [sid for sid in staff_ids if sid is not None and sid != actor.staff_id]
+    for staff_id in ended:
+        revoke_sessions(session, staff_id)
+    if ended:
+        audit.record(
+            session,
+            actor,
+            "roles.two_factor_sign_out",
+            target_type="role",
+            target_id=role.id,
+            changes={"staff_ids": ended},
+        )
 
 
 # ---- the second sign-in step ---------------------------------------------------------------

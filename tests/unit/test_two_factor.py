@@ -156,6 +156,36 @@ def test_role_requirement_forces_enrolment_before_any_session(session, org):
     assert err.value.errors == {"code": "error.two_factor_required"}
 
 
+def test_requiring_it_signs_out_the_roles_staff_who_lack_it_now(session, org):
+    from backoffice.services.auth import open_session
+
+    reception = session.exec(select(Staff).where(Staff.username == "reception")).one()
+    owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
+    clerk = open_session(session, reception, True, "")
+    boss = open_session(session, owner, False, "")
+    session.commit()
+    two_factor.set_role_requirement(session, org.actors["admin"], "reception", True)
+    session.commit()
+    assert actor_for_token(session, clerk.token) is None  # signs in again and enrols
+    assert actor_for_token(session, boss.token) is not None  # another role: untouched
+    ended = last_audit(session, "roles.two_factor_sign_out")
+    role_staff = session.exec(select(Staff.id).where(Staff.role_id == reception.role_id)).all()
+    assert reception.id in role_staff and ended.changes == {"staff_ids": sorted(role_staff)}
+
+
+def test_staff_with_an_authenticator_stay_signed_in_when_it_becomes_required(session, org):
+    from backoffice.services.auth import open_session
+
+    _secret, _codes = enrol(session, org.actors["owner"])
+    owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
+    kept = open_session(session, owner, False, "")
+    session.commit()
+    two_factor.set_role_requirement(session, org.actors["admin"], "franchise_owner", True)
+    session.commit()
+    assert actor_for_token(session, kept.token) is not None
+    assert "roles.two_factor_sign_out" not in audit_actions(session)
+
+
 def test_only_hq_with_staff_manage_sets_the_requirement(session, org):
     for who in ("owner", "reception", "auditor"):
         with pytest.raises(PermissionDenied):
