@@ -273,12 +273,95 @@ def advance(
         for _ in range(MAX_WAVES):
             if not pending:
                 break
-            pending = _wave(session, pending, now(), report, members)
+            pending, calls = _wave(session, pending, now(), report, members)
             session.commit()
+            if calls:  # between transactions: no lock is held while receivers answer
+                answered = [(call, _call_out(call)) for call in calls]
+                pending |= _apply_calls(session, answered, now(), report)
+                session.commit()
     for run_id, at in report.waiting:
         if wake_later is not None:
             wake_later(run_id, at)
     return report
+
+
+@dataclass
+class Call:
+    """An external node's call, prepared inside a wave and made after its commit."""
+
+    run_id: int
+    seq: int
+    workflow_id: int
+    version: int
+    node_id: str
+    node_type: str
+    prepared: Any
+
+
+def _call_out(call: Call) -> Outcome | Exception:
+    try:
+        return REGISTRY[call.node_type].call(call.prepared)
+    except Exception as exc:  # noqa: BLE001  (a failing call is a failing step, retried)
+        return exc
+
+
+def _retrying_steps(session: Session, run_ids: list[int]) -> dict[tuple[int, int], StepExecution]:
+    return {
+        (s.run_id, s.seq): s
+        for s in session.exec(
+            select(StepExecution).where(
+                col(StepExecution.run_id).in_(run_ids or [-1]),
+                StepExecution.status == StepStatus.RETRYING,
+            )
+        ).all()
+    }
+
+
+def _apply_calls(
+    session: Session,
+    answered: list[tuple[Call, Outcome | Exception]],
+    now: datetime,
+    report: WaveReport,
+) -> set[int]:
+    """Record the calls' outcomes like any step's, for runs still standing where the call
+    was prepared (a run another worker moved on meanwhile keeps what that worker did)."""
+    by_run = {call.run_id: (call, outcome) for call, outcome in answered}
+    runs = session.exec(
+        select(WorkflowRun).where(col(WorkflowRun.id).in_(sorted(by_run))).with_for_update()
+    ).all()
+    for run in runs:
+        session.expunge(run)
+    failed_steps = _retrying_steps(session, [r.id or 0 for r in runs])
+    still: set[int] = set()
+    new_steps: list[dict[str, Any]] = []
+    for run in runs:
+        call, outcome = by_run[run.id or 0]
+        if not (
+            run.status == RunStatus.RUNNING
+            and run.cursor == call.node_id
+            and run.steps + 1 == call.seq
+        ):
+            continue
+        plan = compiled(session, call.workflow_id, call.version)
+        node = plan.graph.node(call.node_id)
+        if node is not None:
+            _apply(
+                session,
+                plan,
+                node,
+                [run],
+                [call.seq],
+                [outcome],
+                failed_steps,
+                now,
+                report,
+                new_steps,
+                still,
+            )
+    if new_steps:
+        session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
+    _save_runs(session, runs)
+    return still
 
 
 def _wave(
@@ -287,7 +370,7 @@ def _wave(
     now: datetime,
     report: WaveReport,
     members: dict[int, Member],
-) -> set[int]:
+) -> tuple[set[int], list[Call]]:
     runs = session.exec(
         select(WorkflowRun).where(col(WorkflowRun.id).in_(sorted(pending))).with_for_update()
     ).all()
@@ -315,17 +398,10 @@ def _wave(
             select(Workflow).where(col(Workflow.id).in_({r.workflow_id for r in runs} or {-1}))
         ).all()
     }
-    failed_steps = {
-        (s.run_id, s.seq): s
-        for s in session.exec(
-            select(StepExecution).where(
-                col(StepExecution.run_id).in_([r.id for r in runs] or [-1]),
-                StepExecution.status == StepStatus.RETRYING,
-            )
-        ).all()
-    }
+    failed_steps = _retrying_steps(session, [r.id or 0 for r in runs])
     still: set[int] = set()
     new_steps: list[dict[str, Any]] = []
+    calls: list[Call] = []
     for (workflow_id, version, cursor), group in groups.items():
         plan = compiled(session, workflow_id, version)
         node = plan.graph.node(cursor)
@@ -346,60 +422,124 @@ def _wave(
             )
             for run in group
         ]
-        outcomes = _execute(node_type, ctxs, plan.configs[node.id])
-        for run, ctx, outcome in zip(group, ctxs, outcomes, strict=True):
-            retry_row = failed_steps.get((run.id or 0, ctx.seq))
-            if isinstance(outcome, Exception):
-                _failed(session, run, node, ctx.seq, outcome, retry_row, now, report, new_steps)
-                continue
-            if outcome.retry_at is not None:  # e.g. quiet hours: same node later
-                run.status, run.wake_at = RunStatus.WAITING, outcome.retry_at
-                report.waiting.append((run.id or 0, outcome.retry_at))
-                continue
-            step = {
-                "run_id": run.id,
-                "seq": ctx.seq,
-                "node_id": node.id,
-                "node_type": node.type,
-                "status": StepStatus.SUCCEEDED,
-                "attempt": 1,
-                "handle": outcome.handle,
-                "input": {},
-                "output": outcome.output,
-                "error": "",
-                "started_at": now,
-                "finished_at": now,
-            }
-            if retry_row is not None:
-                retry_row.status, retry_row.output, retry_row.handle = (
-                    StepStatus.SUCCEEDED,
-                    outcome.output,
-                    outcome.handle,
-                )
-                retry_row.attempt += 1
-                retry_row.finished_at, retry_row.error = now, ""
-                session.add(retry_row)
-            else:
-                new_steps.append(step)
-            report.steps += 1
-            run.steps = ctx.seq
-            if outcome.stop:
-                _finish(run, RunStatus.STOPPED, now, report)
-                continue
-            nxt = plan.graph.next_node(node.id, outcome.handle)
-            if nxt is None:
-                _finish(run, RunStatus.COMPLETED, now, report)
-                continue
-            run.cursor = nxt
-            if outcome.wait_until is not None and outcome.wait_until > now:
-                run.status, run.wake_at = RunStatus.WAITING, outcome.wait_until
-                report.waiting.append((run.id or 0, outcome.wait_until))
-            else:
-                still.add(run.id or 0)
+        config = plan.configs[node.id]
+        if node_type.external:
+            outcomes = _prepare_calls(node_type, ctxs, config, version, calls)
+            done = [
+                (r, c, o) for r, c, o in zip(group, ctxs, outcomes, strict=True) if o is not None
+            ]
+            group, ctxs, outcomes = [d[0] for d in done], [d[1] for d in done], [d[2] for d in done]
+        else:
+            outcomes = _execute(node_type, ctxs, config)
+        _apply(
+            session,
+            plan,
+            node,
+            group,
+            [c.seq for c in ctxs],
+            outcomes,
+            failed_steps,
+            now,
+            report,
+            new_steps,
+            still,
+        )
     if new_steps:
         session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
     _save_runs(session, runs)
-    return still
+    return still, calls
+
+
+def _prepare_calls(
+    node_type: NodeType, ctxs: list[Context], config: BaseModel, version: int, calls: list[Call]
+) -> list[Outcome | Exception | None]:
+    """Inside the wave: what each call needs (None: deferred); a failure to prepare is the
+    step's failure right away."""
+    out: list[Outcome | Exception | None] = []
+    for ctx in ctxs:
+        try:
+            prepared = node_type.prepare(ctx, config)
+        except Exception as exc:  # noqa: BLE001  (recorded as the step's error)
+            out.append(exc)
+            continue
+        calls.append(
+            Call(
+                ctx.run.id or 0,
+                ctx.seq,
+                ctx.workflow.id or 0,
+                version,
+                ctx.node_id,
+                node_type.type,
+                prepared,
+            )
+        )
+        out.append(None)
+    return out
+
+
+def _apply(
+    session: Session,
+    plan: CompiledVersion,
+    node: NodeSpec,
+    group: list[WorkflowRun],
+    seqs: list[int],
+    outcomes: list[Outcome | Exception],
+    failed_steps: dict[tuple[int, int], StepExecution],
+    now: datetime,
+    report: WaveReport,
+    new_steps: list[dict[str, Any]],
+    still: set[int],
+) -> None:
+    """A node's outcomes for its runs: the step rows, and each run's next cursor or state."""
+    for run, seq, outcome in zip(group, seqs, outcomes, strict=True):
+        retry_row = failed_steps.get((run.id or 0, seq))
+        if isinstance(outcome, Exception):
+            _failed(session, run, node, seq, outcome, retry_row, now, report, new_steps)
+            continue
+        if outcome.retry_at is not None:  # e.g. quiet hours: same node later
+            run.status, run.wake_at = RunStatus.WAITING, outcome.retry_at
+            report.waiting.append((run.id or 0, outcome.retry_at))
+            continue
+        step = {
+            "run_id": run.id,
+            "seq": seq,
+            "node_id": node.id,
+            "node_type": node.type,
+            "status": StepStatus.SUCCEEDED,
+            "attempt": 1,
+            "handle": outcome.handle,
+            "input": {},
+            "output": outcome.output,
+            "error": "",
+            "started_at": now,
+            "finished_at": now,
+        }
+        if retry_row is not None:
+            retry_row.status, retry_row.output, retry_row.handle = (
+                StepStatus.SUCCEEDED,
+                outcome.output,
+                outcome.handle,
+            )
+            retry_row.attempt += 1
+            retry_row.finished_at, retry_row.error = now, ""
+            session.add(retry_row)
+        else:
+            new_steps.append(step)
+        report.steps += 1
+        run.steps = seq
+        if outcome.stop:
+            _finish(run, RunStatus.STOPPED, now, report)
+            continue
+        nxt = plan.graph.next_node(node.id, outcome.handle)
+        if nxt is None:
+            _finish(run, RunStatus.COMPLETED, now, report)
+            continue
+        run.cursor = nxt
+        if outcome.wait_until is not None and outcome.wait_until > now:
+            run.status, run.wake_at = RunStatus.WAITING, outcome.wait_until
+            report.waiting.append((run.id or 0, outcome.wait_until))
+        else:
+            still.add(run.id or 0)
 
 
 RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")

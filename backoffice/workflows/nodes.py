@@ -61,6 +61,9 @@ class NodeType:
     help: ClassVar[str]
     Config: ClassVar[type[BaseModel]]
     events: ClassVar[tuple[str, ...]] = ()  # domain events that start this trigger
+    # Calls another system (HTTP): the engine prepares the call inside the wave's transaction
+    # and makes it after the commit, so no database lock is held while a receiver answers.
+    external: ClassVar[bool] = False
 
     def handles(self, config: BaseModel) -> tuple[str, ...]:
         return ("out",)
@@ -80,6 +83,14 @@ class NodeType:
 
     def matches_event(self, config: BaseModel, payload: dict[str, Any]) -> bool:
         return True
+
+    def prepare(self, ctx: Context, config: Any) -> Any:
+        """External nodes, inside the transaction: plain data, everything the call needs."""
+        raise NotImplementedError
+
+    def call(self, prepared: Any) -> Outcome:
+        """External nodes, outside any transaction: make the call."""
+        raise NotImplementedError
 
 
 REGISTRY: dict[str, NodeType] = {}
@@ -677,9 +688,9 @@ class CallWebhook(NodeType):
     def check(self, session: Session, config: WebhookConfig) -> list[str]:
         return [] if config.url.startswith(("http://", "https://")) else ["error.url"]
 
-    def execute(self, ctx: Context, config: WebhookConfig) -> Outcome:
-        from backoffice.workflows.webhooks import post_signed
+    external = True
 
+    def prepare(self, ctx: Context, config: WebhookConfig) -> dict[str, Any]:
         body = {
             "workflow_id": ctx.workflow.id,
             "run_id": ctx.run.id,
@@ -690,7 +701,18 @@ class CallWebhook(NodeType):
                 "name": ctx.member.name,
             },
         }
+        return {"url": config.url, "secret": config.secret, "key": ctx.key, "body": body}
+
+    def call(self, prepared: dict[str, Any]) -> Outcome:
+        from backoffice.workflows.webhooks import post_signed
+
+        status = post_signed(
+            prepared["url"], prepared["body"], prepared["secret"], idempotency_key=prepared["key"]
+        )
+        return Outcome(output={"status": status})
+
+    def execute(self, ctx: Context, config: WebhookConfig) -> Outcome:
+        """Dry runs (test runs) only: the engine itself prepares, commits, then calls."""
         if ctx.dry_run:
             return Outcome(output={"would_post": config.url})
-        status = post_signed(config.url, body, config.secret, idempotency_key=ctx.key)
-        return Outcome(output={"status": status})
+        return self.call(self.prepare(ctx, config))

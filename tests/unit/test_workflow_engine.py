@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 import backoffice.db
@@ -392,6 +393,86 @@ def test_a_failing_step_retries_with_backoff_then_fails_and_staff_can_retry(sess
     session.commit()
     session.expire_all()
     assert session.get(WorkflowRun, ids[0]).status == RunStatus.RUNNING
+
+
+def test_a_webhook_is_called_with_no_database_lock_held(session, wf, engine):
+    """The receiver takes its time; meanwhile the rest of the shop must be able to write (on
+    SQLite one writer at a time: a call inside the wave's transaction blocked every sale)."""
+    import sqlite3
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from threading import Thread
+
+    run_ids: list[int] = []
+
+    def could_write() -> bool:
+        if engine.dialect.name == "sqlite":
+            db = sqlite3.connect(engine.url.database, timeout=0.2)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.rollback()
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                db.close()
+        with engine.connect() as conn:  # PostgreSQL: the run's row lock
+            try:
+                conn.execute(
+                    text("SELECT id FROM workflowrun WHERE id = :i FOR UPDATE NOWAIT"),
+                    {"i": run_ids[0]},
+                )
+                return True
+            except Exception:  # noqa: BLE001
+                return False
+            finally:
+                conn.rollback()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200 if could_write() else 503)
+            self.end_headers()
+
+        def log_message(self, *_args) -> None:  # noqa: ANN002
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        graph = chain(
+            node("t", "trigger.manual"),
+            node("hook", "action.call_webhook", url=f"http://127.0.0.1:{server.server_port}/"),
+            node("p", "action.grant_points", points=5),
+        )
+        workflow = _publish(session, wf, graph)
+        member = _member(session, wf, "13900000019")
+        from backoffice.workflows.engine import start_runs
+
+        run_ids.extend(start_runs(session, workflow, [member.id], "manual:lock", NOON))
+        go(session, run_ids, NOON)
+    finally:
+        server.shutdown()
+    run = session.get(WorkflowRun, run_ids[0])
+    assert run.status == RunStatus.COMPLETED, run.error
+    steps = session.exec(
+        select(StepExecution).where(StepExecution.run_id == run.id).order_by(StepExecution.seq)
+    ).all()
+    assert [(s.node_id, s.output) for s in steps] == [
+        ("hook", {"status": 200}),
+        ("p", steps[1].output),
+    ]
+    # A second worker's late answer for the same step (the run has moved on): ignored.
+    from backoffice.workflows.engine import Call, WaveReport, _apply_calls
+    from backoffice.workflows.nodes import Outcome
+
+    late = Call(run.id, 1, workflow.id, 1, "hook", "action.call_webhook", {})
+    session.commit()
+    assert (
+        _apply_calls(session, [(late, Outcome(output={"status": 201}))], NOON, WaveReport())
+        == set()
+    )
+    session.commit()
+    assert len(session.exec(select(StepExecution).where(StepExecution.run_id == run.id)).all()) == 2
 
 
 def test_franchise_owner_designs_only_for_their_stores(session, wf):
