@@ -358,9 +358,7 @@ def _apply_calls(
                 new_steps,
                 still,
             )
-    if new_steps:
-        session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
-    _save_runs(session, runs)
+    _save_wave(session, runs, new_steps)
     return still
 
 
@@ -444,9 +442,7 @@ def _wave(
             new_steps,
             still,
         )
-    if new_steps:
-        session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
-    _save_runs(session, runs)
+    _save_wave(session, runs, new_steps)
     return still, calls
 
 
@@ -543,6 +539,12 @@ def _apply(
 
 
 RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")
+
+
+def _save_wave(session: Session, runs: list[WorkflowRun], new_steps: list[dict[str, Any]]) -> None:
+    if new_steps:
+        session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
+    _save_runs(session, runs)
 
 
 def _save_runs(session: Session, runs: list[WorkflowRun]) -> None:
