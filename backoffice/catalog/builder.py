@@ -220,6 +220,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "builder.delete_node": ("删除节点", "Delete node"),
     "builder.none": ("（不限）", "(none)"),
     "builder.range": ("{min}–{max}", "{min}–{max}"),
+    "builder.secret_set": (
+        "已设置（加密保存，不再显示）；留空则保持不变",
+        "Set (stored sealed, never shown again); leave empty to keep it",
+    ),
+    "builder.secret_new": (
+        "接收方用它校验签名；保存后加密，不再显示",
+        "The receiver checks signatures with it; sealed once saved, never shown again",
+    ),
     "builder.match": ("满足", "Match"),
     "builder.match_all": ("全部条件", "all rules"),
     "builder.match_any": ("任一条件", "any rule"),

@@ -302,6 +302,12 @@ class BuilderState(SessionState):
 
     # ---- the side panel ----
 
+    def _node_config(self) -> dict[str, Any]:
+        node = next(
+            (n for n in self._draft.get("nodes") or [] if n.get("id") == self.selected), None
+        )
+        return dict((node or {}).get("config") or {})
+
     def _panel(self) -> None:
         node = next(
             (n for n in self._draft.get("nodes") or [] if n.get("id") == self.selected), None
@@ -317,7 +323,8 @@ class BuilderState(SessionState):
         self.node_help = self._tr(kind.help)
         self.values = wb.form_values(spec)
         self.fields = [
-            self._field_row(f, self.values.get(f.name, "")) for f in wb.field_specs(spec.type)
+            self._field_row(f, self.values.get(f.name, ""), wb.secret_is_set(spec, f.name))
+            for f in wb.field_specs(spec.type)
         ]
         self.match, rows = wb.rule_rows(spec) if spec.type == "condition" else ("all", [])
         self.rules = [self._rule_row(r) for r in rows]
@@ -325,7 +332,7 @@ class BuilderState(SessionState):
             [{**b, "error": ""} for b in wb.branch_rows(spec)] if spec.type == "split" else []
         )
 
-    def _field_row(self, spec: wb.FieldSpec, value: str) -> dict[str, Any]:
+    def _field_row(self, spec: wb.FieldSpec, value: str, is_set: bool = False) -> dict[str, Any]:
         if spec.source:
             options = list(self._options.get(spec.source, []))
             if spec.optional:
@@ -338,6 +345,8 @@ class BuilderState(SessionState):
         hint = ""
         if spec.kind == "number" and spec.minimum is not None and spec.maximum is not None:
             hint = self._tr("builder.range", min=spec.minimum, max=spec.maximum)
+        if spec.kind == "secret":
+            hint = self._tr("builder.secret_set" if is_set else "builder.secret_new")
         return {
             "name": spec.name,
             "kind": spec.kind,
@@ -466,6 +475,7 @@ class BuilderState(SessionState):
                         for r in self.rules
                     ],
                     [{"name": b["name"], "percent": b["percent"]} for b in self.branches],
+                    current=self._node_config(),
                 )
         except ValidationFailed as exc:
             self.errors = self._field_errors(exc)

@@ -52,7 +52,10 @@ def _field(row: rx.Var) -> rx.Component:
             value=row["value"].to(str),
             on_change=lambda v: BuilderState.set_value(name, v),
             id="cfg-" + name,
-            type=rx.cond(row["kind"].to(str) == "number", "number", "text"),
+            type=rx.match(
+                row["kind"].to(str), ("number", "number"), ("secret", "password"), "text"
+            ),
+            auto_complete="off",
             read_only=BuilderState.read_only,
             width="100%",
         ),

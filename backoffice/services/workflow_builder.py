@@ -19,6 +19,7 @@ from backoffice.errors import NotFound, ValidationFailed
 from backoffice.i18n import format_money, t
 from backoffice.models import CouponTemplate, FormField, MessageTemplate, Segment, Tier
 from backoffice.money import parse_yuan, yuan
+from backoffice.sealed import seal
 from backoffice.services.access import Actor
 from backoffice.services.stores import visible_stores
 from backoffice.workflows.conditions import MEMBER_FIELDS, Group, Rule
@@ -71,7 +72,7 @@ def palette(lang: str) -> list[dict[str, Any]]:
 @dataclass
 class FieldSpec:
     name: str
-    kind: str  # number | text | select | condition | branches
+    kind: str  # number | text | secret | select | condition | branches
     source: str = ""  # for reference selects: where the options come from
     choices: list[str] = field(default_factory=list)  # for Literal selects
     minimum: int | None = None
@@ -100,6 +101,8 @@ def field_specs(node_type: str) -> list[FieldSpec]:
         source = REFERENCES.get((node_type, name)) or REFERENCES.get(("*", name), "")
         if name == "condition":
             specs.append(FieldSpec(name, "condition"))
+        elif name == "secret":
+            specs.append(FieldSpec(name, "secret"))
         elif name == "branches":
             specs.append(FieldSpec(name, "branches"))
         elif source:
@@ -157,6 +160,9 @@ def form_values(node: NodeSpec) -> dict[str, str]:
     out: dict[str, str] = {}
     for spec in field_specs(node.type):
         if spec.kind in ("condition", "branches"):
+            continue
+        if spec.kind == "secret":  # never sent to the browser: typed anew or left as it is
+            out[spec.name] = ""
             continue
         value = node.config.get(spec.name)
         if value is None:
@@ -249,6 +255,10 @@ def condition_from_rows(match: str, rows: list[dict[str, str]]) -> dict[str, Any
     return Group(match="any" if match == "any" else "all", rules=parsed).model_dump()
 
 
+def secret_is_set(node: NodeSpec, name: str = "secret") -> bool:
+    return bool(node.config.get(name))
+
+
 def build_config(
     session: Session,
     node_type: str,
@@ -256,8 +266,10 @@ def build_config(
     match: str = "all",
     rules: list[dict[str, str]] | None = None,
     branches: list[dict[str, str]] | None = None,
+    current: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The side panel's text → a validated config dict, or field errors (which field, why)."""
+    """The side panel's text → a validated config dict, or field errors (which field, why).
+    A secret is sealed as it is typed; left empty, the node keeps the one in `current`."""
     node = REGISTRY.get(node_type)
     if node is None:
         raise NotFound("error.node_type")
@@ -284,6 +296,8 @@ def build_config(
                 except ValueError:
                     errors[f"branch_{i}"] = "error.number"
             raw["branches"] = out
+        elif spec.kind == "secret":
+            raw[spec.name] = seal(text) if text else str((current or {}).get(spec.name) or "")
         elif spec.kind == "number" or (
             spec.kind == "select"
             and spec.source in ("message_templates", "coupon_templates", "segments")

@@ -691,6 +691,8 @@ class CallWebhook(NodeType):
     external = True
 
     def prepare(self, ctx: Context, config: WebhookConfig) -> dict[str, Any]:
+        from backoffice.sealed import unseal
+
         body = {
             "workflow_id": ctx.workflow.id,
             "run_id": ctx.run.id,
@@ -701,7 +703,8 @@ class CallWebhook(NodeType):
                 "name": ctx.member.name,
             },
         }
-        return {"url": config.url, "secret": config.secret, "key": ctx.key, "body": body}
+        # The builder stores the secret sealed (an older graph may hold it plain).
+        return {"url": config.url, "secret": unseal(config.secret), "key": ctx.key, "body": body}
 
     def call(self, prepared: dict[str, Any]) -> Outcome:
         from backoffice.workflows.webhooks import post_signed

@@ -82,6 +82,48 @@ def test_forms_are_generated_from_each_config_schema():
         wb.field_specs("trigger.nonsense")
 
 
+def test_a_webhook_secret_is_sealed_never_shown_and_kept_when_left_empty(session, wf):
+    from backoffice.sealed import is_sealed, unseal
+    from backoffice.workflows.schema import NodeSpec
+
+    assert {s.name: s.kind for s in wb.field_specs("action.call_webhook")} == {
+        "url": "text",
+        "secret": "secret",
+    }
+    values = {"url": "https://crm.example/hook", "secret": "whsec_typed"}
+    config = wb.build_config(session, "action.call_webhook", values)
+    assert is_sealed(config["secret"]) and unseal(config["secret"]) == "whsec_typed"
+    node = NodeSpec(id="a1", type="action.call_webhook", config=config)
+    assert wb.form_values(node) == {"url": "https://crm.example/hook", "secret": ""}
+    assert wb.secret_is_set(node)
+    # The URL edited, the secret left empty: the sealed one stays.
+    kept = wb.build_config(
+        session,
+        "action.call_webhook",
+        {"url": "https://crm.example/v2", "secret": ""},
+        current=config,
+    )
+    assert kept == {"url": "https://crm.example/v2", "secret": config["secret"]}
+    from backoffice.workflows.nodes import REGISTRY, WebhookConfig
+
+    prepared = REGISTRY["action.call_webhook"].prepare(
+        _webhook_ctx(), WebhookConfig.model_validate(kept)
+    )
+    assert prepared["secret"] == "whsec_typed"  # the engine signs with the plain secret
+
+
+def _webhook_ctx():  # noqa: ANN202
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        workflow=SimpleNamespace(id=1),
+        run=SimpleNamespace(id=1),
+        node_id="a1",
+        member=SimpleNamespace(id=1, member_no="M1", name="x"),
+        key="wf1:1",
+    )
+
+
 def test_reference_selects_hold_the_real_rows(session, wf):
     options = wb.reference_options(session, wf["admin"], "en")
     assert {"value": str(wf["greeting"].id), "label": "生日祝福"} in options["message_templates"]
