@@ -533,12 +533,19 @@ def _search_condition(q: str) -> Any:
     return or_(*conditions)
 
 
-def _member_statement(session: Session, actor: Actor, query: MemberQuery) -> Any:
+def _member_statement(
+    session: Session, actor: Actor, query: MemberQuery, *, by_id: bool = False
+) -> Any:
+    """The filters and scope. `by_id`: the caller walks the result in id order (keyset
+    pages, exports); then a search picks its matches through its own indexes first, instead
+    of the planner walking every member of the store in id order to find a few."""
     stmt = select(Member)
     stores = scoped_store_ids(actor, [query.store_id] if query.store_id else None)
     if stores is not None:
         stmt = stmt.where(col(Member.home_store_id).in_(stores or [-1]))
-    if query.q.strip():
+    if query.q.strip() and by_id:
+        stmt = stmt.where(col(Member.id).in_(select(Member.id).where(_search_condition(query.q))))
+    elif query.q.strip():
         stmt = stmt.where(_search_condition(query.q))
     if query.phone.strip():
         stmt = stmt.where(Member.phone == normalize_phone(query.phone))
@@ -599,7 +606,7 @@ def search_members(session: Session, actor: Actor, query: MemberQuery) -> Member
 def iter_members(session: Session, actor: Actor, query: MemberQuery, batch: int = 1000):
     """All matching members in id order, in batches (for exports): keyset, not offset."""
     require(actor, "members.read")
-    base = _member_statement(session, actor, query)
+    base = _member_statement(session, actor, query, by_id=True)
     last_id = 0
     while True:
         members = session.exec(
@@ -626,7 +633,7 @@ def members_after(
     same filters and scope as the list page, without counting every match."""
     require(actor, "members.read")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    stmt = _member_statement(session, actor, query).where(Member.id > after_id)
+    stmt = _member_statement(session, actor, query, by_id=True).where(Member.id > after_id)
     members = session.exec(stmt.order_by(Member.id).limit(limit)).all()
     ids = [m.id for m in members]
     store_names = dict(

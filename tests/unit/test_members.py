@@ -706,3 +706,34 @@ def test_phone_and_email_are_shown_in_full_with_pii_view(session, org, crowd):
 def test_masked_search_still_finds_by_the_full_number(session, org, crowd):
     rows = search_members(session, org.actors["reception"], MemberQuery(q="13800138000")).rows
     assert [r.phone for r in rows] == ["138****8000"]
+
+
+def test_keyset_pages_and_exports_search_within_scope_in_id_order(session, org):
+    """members_after / iter_members take a search's matches through its own indexes; the
+    result is the same scope, the same matches, in id order, page after page."""
+    from backoffice.services.members import MemberQuery, iter_members, members_after
+
+    admin, clerk = org.actors["admin"], org.actors["reception"]
+    sh, gz = org.stores["SH01"], org.stores["GZ01"]
+    made = [
+        add_member(session, admin, store, f"1390000{i:04d}", name)
+        for i, (store, name) in enumerate(
+            [(sh, "王芳"), (gz, "王磊"), (sh, "李娜"), (sh, "王强"), (gz, "王敏"), (sh, "王伟")]
+        )
+    ]
+    session.commit()
+    ids = {m.name: m.id for m in made}
+    query = MemberQuery(q="王")
+    first = members_after(session, clerk, query, 0, 2)
+    assert [r.name for r in first] == ["王芳", "王强"]
+    rest = members_after(session, clerk, query, first[-1].id, 2)
+    assert [r.name for r in rest] == ["王伟"]
+    assert members_after(session, clerk, query, rest[-1].id, 2) == []
+    everyone = members_after(session, admin, query, 0, 50)
+    assert [r.id for r in everyone] == sorted(
+        ids[n] for n in ("王芳", "王磊", "王强", "王敏", "王伟")
+    )
+    exported = [m.name for batch in iter_members(session, clerk, query, batch=1) for m, _ in batch]
+    assert exported == ["王芳", "王强", "王伟"]
+    assert members_after(session, clerk, MemberQuery(q="0004"), 0, 5) == []  # GZ01's
+    assert [r.name for r in members_after(session, clerk, MemberQuery(q="0003"), 0, 5)] == ["王强"]
