@@ -245,7 +245,14 @@ function Canvas(props) {
   useEffect(() => {
     if (shown.current.revision === g.revision && shown.current.readOnly === readOnly) return;
     shown.current = { revision: g.revision, readOnly };
-    setNodes(toNodes(g, readOnly));
+    // A node that was drawn keeps its measured size until it is measured again: React Flow
+    // hides nodes without one, so every saved edit would otherwise blink the whole flow.
+    setNodes((drawn) => {
+      const measured = Object.fromEntries(drawn.map((n) => [n.id, n.measured]));
+      return toNodes(g, readOnly).map((n) =>
+        measured[n.id] ? { ...n, measured: measured[n.id] } : n,
+      );
+    });
     setEdges(toEdges(g));
   }, [g.revision, readOnly]);
 

@@ -8,6 +8,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import shot, sign_in, wait_ready
 
 
@@ -113,7 +115,7 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     page.fill("#cfg-days_before", "3")
     page.click("#apply-config")
     rev = settle(page, rev)
-    assert "生日前 3 天" in _node(page, "t1").inner_text()
+    expect(_node(page, "t1")).to_contain_text("生日前 3 天")
 
     # Action: a birthday coupon.
     drop(page, "action.issue_coupon", 260, 240)
@@ -122,7 +124,7 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     choose(page, "#cfg-template_id", "生日赠送护理")
     page.click("#apply-config")
     rev = settle(page, rev)
-    assert "生日赠送护理" in _node(page, "a1").inner_text()
+    expect(_node(page, "a1")).to_contain_text("生日赠送护理")
 
     # Action: the greeting, written right here, dropped but not yet connected.
     drop(page, "action.send_message", 260, 420)
@@ -139,13 +141,13 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     )
     page.click("#save-message")
     rev = settle(page, rev)
-    assert "画布生日祝福" in _node(page, "a2").inner_text()
+    expect(_node(page, "a2")).to_contain_text("画布生日祝福")
 
     connect(page, "t1", "a1")
     rev = settle(page, rev)
     # The unconnected message is flagged on its node and in the list; Publish is off.
     page.wait_for_selector('.react-flow__node[data-id="a2"] .bo-node-problems')
-    assert "没有连接" in _node(page, "a2").inner_text()
+    expect(_node(page, "a2")).to_contain_text("没有连接")
     assert "没有连接" in page.inner_text("#problems")
     assert page.is_disabled("#publish")
     shot(page, "builder-problem")
@@ -153,7 +155,7 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     connect(page, "a1", "a2")
     rev = settle(page, rev)
     page.wait_for_selector("#no-problems")
-    assert page.locator(".bo-node-problems").count() == 0
+    expect(page.locator(".bo-node-problems")).to_have_count(0)
     assert page.is_enabled("#publish")
 
     # Undo takes the last connection away again; redo puts it back.
@@ -179,7 +181,7 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     rev = revision(page)
     page.click("#close-test")
     page.wait_for_selector(".bo-node-hit")
-    assert page.locator(".bo-node-hit").count() == 3
+    expect(page.locator(".bo-node-hit")).to_have_count(3)
     shot(page, "builder-test-path")
 
     # Publish, with the confirmation.
@@ -223,7 +225,7 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     steps = page.inner_text("#run-detail")
     assert "发放优惠券" in steps and "发送消息" in steps and "succeeded" in steps
     page.wait_for_selector(".bo-node-counts")
-    assert "✓" in _node(page, "a2").inner_text()
+    expect(_node(page, "a2")).to_contain_text("✓")
     shot(page, "builder-runs")
 
 
