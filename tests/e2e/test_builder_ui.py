@@ -167,6 +167,7 @@ def test_build_test_publish_and_watch_a_birthday_campaign(page):  # noqa: ANN001
     page.wait_for_selector("#no-problems")
     page.click("#tidy")
     rev = settle(page, rev)
+    page.wait_for_function(ALL_NODES_IN_VIEW, timeout=10_000)  # laid out, then fitted
     shot(page, "builder-canvas")
 
     # Test run on a demo member: the path lights up and the message is shown, nothing sent.
