@@ -86,11 +86,11 @@ class NodeType:
 
     def prepare(self, ctx: Context, config: Any) -> Any:
         """External nodes, inside the transaction: plain data, everything the call needs."""
-        raise NotImplementedError
+        raise TypeError(f"{self.type} makes no outside call (it is not external)")
 
     def call(self, prepared: Any) -> Outcome:
         """External nodes, outside any transaction: make the call."""
-        raise NotImplementedError
+        raise TypeError(f"{self.type} makes no outside call (it is not external)")
 
 
 REGISTRY: dict[str, NodeType] = {}
