@@ -7,13 +7,14 @@ from here, so the same error reads right on a page, in the API and in an import 
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 
 from backoffice.catalog import CATALOG
+from backoffice.settings import get_settings
 
 LOCALES = ("zh-CN", "en")
 
@@ -59,17 +60,28 @@ def format_money(cents: int, locale: str | None, currency: str = "CNY") -> str:
     return text.replace("CN¥", "¥")
 
 
-def format_day(value: date | None, locale: str | None) -> str:
+def _local(value: datetime, tz: str | None) -> datetime:
+    """A stored instant (UTC; naive means UTC) in the store's zone (default: the chain's)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(tz or get_settings().default_timezone))
+
+
+def format_day(value: date | datetime | None, locale: str | None, tz: str | None = None) -> str:
+    """A calendar day ("2026年3月4日", "Mar 4, 2026"); an instant is first put in the zone,
+    so a sale at 01:00 in Shanghai is not shown on the UTC day before."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = _local(value, tz).date()
     return format_date(value, format="medium", locale=_babel_locale(locale))
 
 
-def format_when(value: datetime | None, locale: str | None, tz: str = "Asia/Shanghai") -> str:
-    """A stored UTC timestamp shown in the store's zone."""
+def format_when(value: datetime | None, locale: str | None, tz: str | None = None) -> str:
+    """A stored UTC timestamp shown in the store's zone ("2026/3/4 09:05", "3/4/26, 9:05 AM").
+
+    Every page shows dates and times through this function and `format_day`; tests compare
+    what a page shows with their output, never with a hand-written pattern."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
-    aware = value.astimezone(ZoneInfo(tz))
-    return format_datetime(aware, format="short", locale=_babel_locale(locale))
+    return format_datetime(_local(value, tz), format="short", locale=_babel_locale(locale))

@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel
 import backoffice.models  # noqa: F401
 from backoffice.db import make_engine
 from backoffice.migrate import upgrade
+from tests.clock import SEED_LEAD, fixed_clock
 
 EXTERNAL_DB = os.environ.get("DATABASE_URL", "")
 
@@ -33,6 +34,11 @@ EXTERNAL_DB = os.environ.get("DATABASE_URL", "")
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per session: a SQLite file to copy, or the external database itself."""
+    with fixed_clock(SEED_LEAD):
+        return _migrate_template(tmp_path_factory)
+
+
+def _migrate_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     if EXTERNAL_DB:
         engine = make_engine(EXTERNAL_DB)
         with engine.begin() as conn:

@@ -68,7 +68,7 @@ class ChurnState(ReportFilterState):
                 "no": r.member_no,
                 "name": r.name,
                 "store": r.store,
-                "last": format_day(r.last_sale_at.date(), lang),
+                "last": format_day(r.last_sale_at, lang),
                 "since": str(r.days_since),
                 "gap": f"{r.usual_gap_days:g}",
                 "overdue": f"×{r.overdue_factor:g}",

@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -40,11 +41,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The running app's DATA_DIR (its SQLite file): tests read stored values from it to
+    assert what a page shows through the same formatter, never a hand-written pattern."""
+    if os.environ.get("E2E_URL"):
+        return Path(os.environ.get("E2E_DATA_DIR", ROOT / "data"))
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+def app_db(data_dir: Path) -> sqlite3.Connection:
+    """A read-only connection to the running app's database."""
+    return sqlite3.connect(f"file:{data_dir / 'backoffice.db'}?mode=ro", uri=True)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir: Path) -> Iterator[str]:
     if os.environ.get("E2E_URL"):  # developing: an app you already started (fresh demo data)
         yield os.environ["E2E_URL"]
         return
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+    data_dir = app_data_dir
     port = int(os.environ.get("E2E_PORT", "0")) or _free_port()
     # As `make run`: embedded database and Redis, the sealing key made in DATA_DIR.
     skip = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")

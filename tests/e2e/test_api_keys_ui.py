@@ -4,13 +4,16 @@ same server, the admin revokes it on the page and the same call gets 401."""
 
 from __future__ import annotations
 
-import re
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot, sign_in, wait_ready
+from backoffice.i18n import format_when
+from tests.e2e.conftest import app_db, shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +24,16 @@ def _check(page, element_id: str) -> None:  # noqa: ANN001
     expect(box).to_have_attribute("data-state", "checked")
 
 
-def test_create_use_and_revoke_a_key(page, app_url):  # noqa: ANN001
+def _stored_times(data_dir: Path, prefix: str) -> tuple[datetime, datetime]:
+    with closing(app_db(data_dir)) as db:
+        row = db.execute(
+            "SELECT created_at, last_used_at FROM apikey WHERE prefix = ?", (prefix,)
+        ).fetchone()
+    assert row is not None and row[1] is not None, row
+    return datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])
+
+
+def test_create_use_and_revoke_a_key(page, app_url, app_data_dir):  # noqa: ANN001
     sign_in(page, "admin")
     page.goto("/settings/api-keys")
     page.wait_for_selector("#new-api-key")
@@ -65,8 +77,10 @@ def test_create_use_and_revoke_a_key(page, app_url):  # noqa: ANN001
         wait_ready(page)
         row = page.locator(".api-key-row", has_text=prefix)
         expect(row).to_contain_text("E2E till")
-        when = r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}"
-        expect(row).to_contain_text(re.compile(f"{when}.*{when}"))  # created, last used
+        # created and last used, as the one formatter writes the stored instants
+        created, last_used = _stored_times(app_data_dir, prefix)
+        expect(row).to_contain_text(format_when(created, "zh-CN"))
+        expect(row).to_contain_text(format_when(last_used, "zh-CN"))
         page.click(f"#revoke-{prefix}")
         expect(page.locator(f"#revoke-{prefix}")).to_have_count(0)
         expect(row).to_contain_text("已吊销")

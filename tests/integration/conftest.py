@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from redis import Redis
+
+from tests.clock import clock, clock_env, clocked_command  # noqa: F401  (autouse: every test on the suite's clock)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,9 +39,9 @@ def run_worker_burst(database_url: str, redis_url: str, tmp_path: Path, timeout:
     """One real `backoffice worker --burst` process; returns its log."""
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(tmp_path))
     done = subprocess.run(
-        [sys.executable, "-m", "backoffice.cli", "worker", "--burst"],
+        clocked_command("backoffice.cli", "worker", "--burst"),
         cwd=ROOT,
-        env=env,
+        env=clock_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,

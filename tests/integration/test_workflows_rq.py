@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -44,6 +43,7 @@ from backoffice.services.workflows import (
 )
 from backoffice.workflows import jobs
 from backoffice.workflows.executor import RQExecutor
+from tests.clock import clock_env, clocked_command
 from tests.integration.conftest import ROOT, run_worker_burst
 from tests.unit.workflow_fixtures import chain, edge, node
 
@@ -65,11 +65,11 @@ def _env(engine, redis_url: str, tmp_path) -> dict[str, str]:  # noqa: ANN001
 
 
 def _worker(env: dict[str, str], burst: bool = False) -> subprocess.Popen:
-    args = [sys.executable, "-m", "backoffice.cli", "worker"] + (["--burst"] if burst else [])
+    args = clocked_command("backoffice.cli", "worker", *(["--burst"] if burst else []))
     return subprocess.Popen(
         args,
         cwd=ROOT,
-        env=env,
+        env=clock_env(env),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ from backoffice.db import make_engine
 from backoffice.demo import DEMO_PASSWORD, seed_org
 from backoffice.models import Staff, Store
 from backoffice.services.access import Actor, load_actor
+from tests.clock import SEED_LEAD, clock, fixed_clock  # noqa: F401  (clock: autouse)
 
 
 @dataclass
@@ -32,7 +33,7 @@ def _org_template(_template_db: str, tmp_path_factory: pytest.TempPathFactory) -
     path = tmp_path_factory.mktemp("org") / "org.db"
     shutil.copy(_template_db, path)
     engine = make_engine(f"sqlite:///{path}")
-    with Session(engine) as session:
+    with fixed_clock(SEED_LEAD), Session(engine) as session:
         seed_org(session)
         session.commit()
     engine.dispose()

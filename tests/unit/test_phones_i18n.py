@@ -157,3 +157,15 @@ def test_time_stored_in_utc_is_shown_in_the_store_zone():
     assert format_when(late_utc.replace(tzinfo=None), "zh-CN") == "2026/1/2 00:30"
     assert format_when(late_utc, "zh-CN", tz="Europe/London") == "2026/1/1 16:30"
     assert format_when(None, "en") == ""
+
+
+def test_time_is_written_the_local_way_with_single_digit_day_and_month():
+    morning_utc = datetime(2026, 3, 4, 1, 5, tzinfo=UTC)  # 09:05 on 4 March in Shanghai
+    assert format_when(morning_utc, "zh-CN") == "2026/3/4 09:05"
+    assert format_when(morning_utc, "en") == "3/4/26, 9:05\u202fAM"
+
+
+def test_day_of_an_instant_is_the_day_in_the_store_zone():
+    after_midnight = datetime(2026, 3, 3, 17, 30, tzinfo=UTC)  # 01:30 on 4 March in Shanghai
+    assert format_day(after_midnight, "zh-CN") == "2026年3月4日"
+    assert format_day(after_midnight, "en", tz="Europe/London") == "Mar 3, 2026"
