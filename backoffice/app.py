@@ -6,30 +6,32 @@ import reflex as rx
 
 import backoffice.models  # noqa: F401  (tables registered before any query)
 from backoffice.api import create_app
-from backoffice.pages import (  # noqa: F401
-    account,
-    api_keys,
-    audit,
-    checkout,
-    deletion_requests,
-    form_designer,
-    login,
-    loyalty_settings,
-    member_form,
-    member_home,
-    member_import,
-    member_page,
-    member_portal,
-    members,
-    report_analysis,
-    reports,
-    roles,
-    staff,
-    stores,
-    webhooks,
-    workflow_builder_ui,
-    workflows,
+from backoffice.pages.campaigns import builder_ui as workflow_builder_ui  # noqa: F401
+from backoffice.pages.campaigns import campaign_list as workflows  # noqa: F401
+from backoffice.pages.loyalty import checkout  # noqa: F401
+from backoffice.pages.loyalty import policy as loyalty_settings  # noqa: F401
+from backoffice.pages.members import (
+    deletion_requests,  # noqa: F401
+    form_designer,  # noqa: F401
 )
+from backoffice.pages.members import form as member_form  # noqa: F401
+from backoffice.pages.members import import_csv as member_import  # noqa: F401
+from backoffice.pages.members import listing as members  # noqa: F401
+from backoffice.pages.members import page as member_page  # noqa: F401
+from backoffice.pages.org import (
+    account,  # noqa: F401
+    api_keys,  # noqa: F401
+    audit,  # noqa: F401
+    login,  # noqa: F401
+    roles,  # noqa: F401
+    staff,  # noqa: F401
+    stores,  # noqa: F401
+    webhooks,  # noqa: F401
+)
+from backoffice.pages.portal import home as member_home  # noqa: F401
+from backoffice.pages.portal import sign_in as member_portal  # noqa: F401
+from backoffice.pages.reports import analysis as report_analysis  # noqa: F401
+from backoffice.pages.reports import dashboard as reports  # noqa: F401
 
 
 def index() -> rx.Component:

@@ -41,7 +41,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def _backfill_reports() -> None:
     """A database that had data before the report tables existed gets them filled once."""
     from backoffice.db import session_scope
-    from backoffice.services.report_rebuild import needs_backfill
+    from backoffice.services.reports.rebuild import needs_backfill
 
     with session_scope() as session:
         if not needs_backfill(session):
@@ -52,7 +52,7 @@ def _backfill_reports() -> None:
 def cmd_reports_rebuild(_args: argparse.Namespace) -> int:
     """Recompute the report tables from the source rows (backfill or repair)."""
     from backoffice.db import session_scope
-    from backoffice.services.report_rebuild import rebuild_daily_stats
+    from backoffice.services.reports.rebuild import rebuild_daily_stats
 
     with session_scope() as session, _bar() as bar:
         task = bar.add_task("Rebuilding report tables", total=9)
@@ -101,7 +101,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
-    from backoffice.services.audit import verify_chain
+    from backoffice.services.org.audit import verify_chain
 
     with session_scope() as session:
         report = verify_chain(session)
@@ -118,7 +118,7 @@ def _cli_actor(session, username: str):  # noqa: ANN001, ANN202
     from sqlmodel import select
 
     from backoffice.models import Staff
-    from backoffice.services.access import load_actor
+    from backoffice.services.org.access import load_actor
 
     staff = session.exec(select(Staff).where(Staff.username == username)).first()
     if staff is None:
@@ -129,7 +129,7 @@ def _cli_actor(session, username: str):  # noqa: ANN001, ANN202
 
 def cmd_import(args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
-    from backoffice.services.member_io import dry_run_import, import_members, problems_text
+    from backoffice.services.members.csv_io import dry_run_import, import_members, problems_text
 
     content = Path(args.file).read_bytes()
     with session_scope() as session:
@@ -155,8 +155,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
-    from backoffice.services.member_io import export_members_csv
-    from backoffice.services.members import MemberQuery
+    from backoffice.services.members.csv_io import export_members_csv
+    from backoffice.services.members.profiles import MemberQuery
 
     with session_scope() as session:
         actor = _cli_actor(session, args.as_user)
@@ -194,7 +194,7 @@ def cmd_workflows_failed(args: argparse.Namespace) -> int:
 def cmd_workflows_retry(args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
     from backoffice.queue import connect
-    from backoffice.services.workflows import retry_run
+    from backoffice.workflows.campaigns.lifecycle import retry_run
     from backoffice.workflows.executor import RQExecutor
 
     with session_scope() as session:
@@ -225,7 +225,7 @@ def cmd_api_key_create(args: argparse.Namespace) -> int:
     """A key for an integration, made and audited as the given staff member, exactly as on
     /settings/api-keys: never wider than that person; the token is printed once only."""
     from backoffice.db import session_scope
-    from backoffice.services.api_keys import API_PERMISSIONS, ApiKeyInput, create_api_key
+    from backoffice.services.org.api_keys import API_PERMISSIONS, ApiKeyInput, create_api_key
 
     permissions = [p.strip() for p in args.permissions.split(",") if p.strip()]
     if permissions == ["all"]:
@@ -256,7 +256,7 @@ def cmd_api_key_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from backoffice.db import session_scope
-    from backoffice.services.api_keys import list_api_keys
+    from backoffice.services.org.api_keys import list_api_keys
 
     with session_scope() as session:
         keys = list_api_keys(session, _cli_actor(session, args.as_user))
@@ -282,7 +282,7 @@ def cmd_api_key_revoke(args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
     from backoffice.errors import NotFound
     from backoffice.models import ApiKey
-    from backoffice.services.api_keys import revoke_api_key
+    from backoffice.services.org.api_keys import revoke_api_key
 
     with session_scope() as session:
         actor = _cli_actor(session, args.as_user)

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from backoffice.models import Staff
-from backoffice.services.access import Actor
-from backoffice.services.forms import FieldInput, add_field
-from backoffice.services.members import MemberInput, change_member_status, create_member
-from backoffice.services.staff import StaffInput, bootstrap, create_staff
-from backoffice.services.stores import StoreInput, create_store
+from backoffice.services.members.forms import FieldInput, add_field
+from backoffice.services.members.profiles import MemberInput, change_member_status, create_member
+from backoffice.services.org.access import Actor
+from backoffice.services.org.staff import StaffInput, bootstrap, create_staff
+from backoffice.services.org.stores import StoreInput, create_store
 
 DEMO_PASSWORD = "demo1234"
 DEMO_LOGINS = [
@@ -62,11 +62,11 @@ DEMO_FIELDS = [
 def seed_loyalty(session: Session, admin: Actor) -> None:
     """A programme a salon chain would run: four tiers, 1 point per ¥1, top-up bonuses,
     three coupon templates and a small redemption catalog."""
-    from backoffice.services.catalog import CatalogItemInput, create_item
-    from backoffice.services.coupons import CouponTemplateInput, create_template
-    from backoffice.services.earn_rules import EarnRuleInput, create_rule
-    from backoffice.services.tiers import TierInput, create_tier
-    from backoffice.services.topup_rules import TopupRuleInput, create_topup_rule
+    from backoffice.services.loyalty.catalog import CatalogItemInput, create_item
+    from backoffice.services.loyalty.coupons import CouponTemplateInput, create_template
+    from backoffice.services.loyalty.earn_rules import EarnRuleInput, create_rule
+    from backoffice.services.loyalty.tiers import TierInput, create_tier
+    from backoffice.services.loyalty.topup_rules import TopupRuleInput, create_topup_rule
 
     for spec in [
         TierInput(code="BASIC", name="普通会员", rank=0, birthday_bonus_points=100),
@@ -149,9 +149,13 @@ def seed_campaigns(session: Session, admin: Actor) -> None:
     """Three published campaigns a salon chain runs: birthday gift, tier-upgrade thanks and a
     win-back after 60 quiet days (their messages land in the outbox)."""
     from backoffice.models import CouponTemplate
-    from backoffice.services.messaging import TemplateInput, create_template
-    from backoffice.services.workflow_builder import auto_layout
-    from backoffice.services.workflows import WorkflowInput, create_workflow, publish_workflow
+    from backoffice.services.messaging.messages import TemplateInput, create_template
+    from backoffice.workflows.campaigns.builder import auto_layout
+    from backoffice.workflows.campaigns.lifecycle import (
+        WorkflowInput,
+        create_workflow,
+        publish_workflow,
+    )
 
     coupons = {t.name: t.id for t in session.exec(select(CouponTemplate)).all()}
     birthday = create_template(
@@ -270,9 +274,9 @@ def _demo_history(
     session: Session, admin: Actor, rng: random.Random, member_id: int, store_id: int, index: int
 ) -> None:
     """A few top-ups, sales and a coupon, so balances and ledgers have something to show."""
-    from backoffice.services.coupons import issue_coupon
-    from backoffice.services.sales import SaleInput, SaleItem, record_sale
-    from backoffice.services.wallet import top_up
+    from backoffice.services.loyalty.coupons import issue_coupon
+    from backoffice.services.loyalty.sales import SaleInput, SaleItem, record_sale
+    from backoffice.services.loyalty.wallet import top_up
 
     if index % 4 == 0:
         top_up(
@@ -299,7 +303,7 @@ def _demo_history(
 
 
 def admin_actor(session: Session) -> Actor:
-    from backoffice.services.access import load_actor
+    from backoffice.services.org.access import load_actor
 
     return load_actor(session, session.exec(select(Staff).where(Staff.username == "admin")).one())
 
@@ -359,7 +363,7 @@ def seed_member_portal(session: Session) -> str:
     """The first demo member can sign in on the member portal (/m/login) with the demo
     password; returns their phone number (the launcher prints it)."""
     from backoffice.models import Member
-    from backoffice.services.member_portal import set_portal_password
+    from backoffice.services.portal.accounts import set_portal_password
 
     member = session.exec(select(Member).where(Member.member_no == DEMO_MEMBER_NO)).first()
     if member is None:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from backoffice.models import Coupon, Member, PointsEntry, Sale, WalletEntry
 from backoffice.models.base import utcnow
-from backoffice.services.report_rebuild import rebuild_daily_stats
+from backoffice.services.reports.rebuild import rebuild_daily_stats
 
 
 def spread_sales_history(session: Session, seed: int = 11) -> int:

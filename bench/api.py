@@ -58,9 +58,9 @@ def prepare(data_dir: Path, members: int) -> tuple[str, list[str], list[int], in
     from backoffice.demo import seed_org
     from backoffice.migrate import upgrade
     from backoffice.models import Staff, Store
-    from backoffice.services.access import load_actor
-    from backoffice.services.api_keys import ApiKeyInput, create_api_key
-    from backoffice.services.members import MemberInput, create_member
+    from backoffice.services.members.profiles import MemberInput, create_member
+    from backoffice.services.org.access import load_actor
+    from backoffice.services.org.api_keys import ApiKeyInput, create_api_key
 
     engine = make_engine(url)
     upgrade(engine)

@@ -67,8 +67,12 @@ def create_workflow(data_dir: Path) -> int:
     os.environ["DATA_DIR"] = str(data_dir)
     from backoffice.db import session_scope
     from backoffice.demo import admin_actor
-    from backoffice.services.workflow_builder import auto_layout
-    from backoffice.services.workflows import WorkflowInput, create_workflow, validate_workflow
+    from backoffice.workflows.campaigns.builder import auto_layout
+    from backoffice.workflows.campaigns.lifecycle import (
+        WorkflowInput,
+        create_workflow,
+        validate_workflow,
+    )
 
     with session_scope() as session:
         admin = admin_actor(session)

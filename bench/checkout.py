@@ -26,9 +26,12 @@ from backoffice.db import make_engine  # noqa: E402
 from backoffice.demo import admin_actor, seed_org  # noqa: E402
 from backoffice.migrate import upgrade  # noqa: E402
 from backoffice.models import CouponTemplate, PointsKind  # noqa: E402
-from backoffice.services import points, wallet  # noqa: E402
-from backoffice.services.coupons import grant_coupon  # noqa: E402
-from backoffice.services.sales import SaleInput, SaleItem, record_sale  # noqa: E402
+from backoffice.services.loyalty import (
+    points,  # noqa: E402
+    wallet,  # noqa: E402
+)
+from backoffice.services.loyalty.coupons import grant_coupon  # noqa: E402
+from backoffice.services.loyalty.sales import SaleInput, SaleItem, record_sale  # noqa: E402
 from tests.unit.loyalty_fixtures import new_member, setup_programme  # noqa: E402
 
 console = Console()

@@ -27,7 +27,7 @@ from sqlmodel import Session, select  # noqa: E402
 from backoffice.db import make_engine  # noqa: E402
 from backoffice.demo import admin_actor  # noqa: E402
 from backoffice.models import Tier  # noqa: E402
-from backoffice.services.loyalty_jobs import run_nightly  # noqa: E402
+from backoffice.services.loyalty.nightly import run_nightly  # noqa: E402
 from bench.member_search import generate  # noqa: E402
 from tests.unit.loyalty_fixtures import setup_programme  # noqa: E402
 

@@ -34,9 +34,9 @@ from sqlmodel import Session, select  # noqa: E402
 
 from backoffice.db import make_engine  # noqa: E402
 from backoffice.models import Staff  # noqa: E402
-from backoffice.services.access import load_actor  # noqa: E402
-from backoffice.services.report_rebuild import rebuild_daily_stats  # noqa: E402
-from backoffice.services.reports import ReportFilter, dashboard, default_filter  # noqa: E402
+from backoffice.services.org.access import load_actor  # noqa: E402
+from backoffice.services.reports.dashboard import ReportFilter, dashboard, default_filter  # noqa: E402
+from backoffice.services.reports.rebuild import rebuild_daily_stats  # noqa: E402
 from bench.member_search import generate  # noqa: E402
 
 console = Console()

@@ -56,10 +56,10 @@ def main() -> int:
     from backoffice.demo import admin_actor, seed_org
     from backoffice.migrate import upgrade
     from backoffice.models import OutboxMessage, RunStatus, StepExecution, WorkflowRun
-    from backoffice.services.members import MemberInput, create_member
-    from backoffice.services.messaging import TemplateInput, create_template
-    from backoffice.services.sales import SaleInput, record_sale
-    from backoffice.services.workflows import (
+    from backoffice.services.loyalty.sales import SaleInput, record_sale
+    from backoffice.services.members.profiles import MemberInput, create_member
+    from backoffice.services.messaging.messages import TemplateInput, create_template
+    from backoffice.workflows.campaigns.lifecycle import (
         WorkflowInput,
         create_workflow,
         publish_workflow,

@@ -38,9 +38,9 @@ from backoffice.api.writers import write_scope
 from backoffice.db import read_engine, read_scope
 from backoffice.models import IdempotencyRecord
 from backoffice.models.base import utcnow
-from backoffice.services import api_keys
-from backoffice.services.access import Actor
-from backoffice.services.api_keys import KeyGrant
+from backoffice.services.org import api_keys
+from backoffice.services.org.access import Actor
+from backoffice.services.org.api_keys import KeyGrant
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -29,9 +29,9 @@ from backoffice.api.schemas import (
     WalletPayIn,
 )
 from backoffice.models import CouponTemplate
-from backoffice.services import catalog, coupons, points, sales, wallet
-from backoffice.services.access import Actor, member_in_scope, require
-from backoffice.services.sales import SaleInput, SaleItem
+from backoffice.services.loyalty import catalog, coupons, points, sales, wallet
+from backoffice.services.loyalty.sales import SaleInput, SaleItem
+from backoffice.services.org.access import Actor, member_in_scope, require
 
 router = APIRouter(tags=["loyalty"])
 MemberId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -1,5 +1,5 @@
 """/api/v1/members: search with cursor and the member-list filters, get, create, edit,
-freeze and unfreeze — through services/members.py like the member pages."""
+freeze and unfreeze — through services/members/profiles.py like the member pages."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from backoffice.api.calls import ApiCall, read_call, write_call
 from backoffice.api.schemas import MemberIn, MemberOut, Page, StatusIn
-from backoffice.services import members
-from backoffice.services.members import MemberInput, MemberQuery
+from backoffice.services.members import profiles as members
+from backoffice.services.members.profiles import MemberInput, MemberQuery
 
 router = APIRouter(prefix="/members", tags=["members"])
 MemberId = Annotated[int, Path(ge=1, le=2_147_483_647)]

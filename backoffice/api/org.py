@@ -10,9 +10,12 @@ from sqlmodel import Session
 
 from backoffice.api.calls import ApiCall, read_call, write_call
 from backoffice.api.schemas import EventOut, Page, RunStartedOut, StoreOut, TierOut
-from backoffice.services import events, stores, tiers, workflows
-from backoffice.services.access import Actor
+from backoffice.services import events
+from backoffice.services.loyalty import tiers
+from backoffice.services.org import stores
+from backoffice.services.org.access import Actor
 from backoffice.settings import get_settings
+from backoffice.workflows.campaigns import lifecycle as workflows
 
 router = APIRouter()
 

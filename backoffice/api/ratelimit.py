@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, NamedTuple
 from weakref import WeakKeyDictionary
 
-from backoffice.services.api_keys import REVOKED_FLAG
+from backoffice.services.org.api_keys import REVOKED_FLAG
 from backoffice.settings import get_settings
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from backoffice.services.access import Actor
+from backoffice.services.org.access import Actor
 
 FLUSH_SECONDS = 1.0
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def note(actor: Actor, call: str) -> None:
 def flush() -> int:
     """Append the noted reads to the audit chain in one transaction; returns how many."""
     from backoffice.db import session_scope
-    from backoffice.services import audit
+    from backoffice.services.org import audit
 
     with _lock:
         rows = list(_pending)

@@ -1,4 +1,4 @@
-"""Strings of the roles page: one line per permission of services/access.py's catalog."""
+"""Strings of the roles page: one line per permission of services/org/access.py's catalog."""
 
 from __future__ import annotations
 

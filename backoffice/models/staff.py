@@ -14,7 +14,7 @@ class Role(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
     name: str = Field(max_length=100)
-    # Named permissions from services/access.py's catalog.
+    # Named permissions from services/org/access.py's catalog.
     permissions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # True: the role sees every store (HQ). False: only the stores assigned to the person.
     all_stores: bool = False

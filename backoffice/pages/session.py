@@ -16,8 +16,8 @@ from sqlmodel import Session
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, PermissionDenied, ValidationFailed
 from backoffice.i18n import catalog_for, error_text, normalize_locale, t
-from backoffice.services.access import Actor
-from backoffice.services.auth import actor_for_token, must_change_password
+from backoffice.services.org.access import Actor
+from backoffice.services.org.auth import actor_for_token, must_change_password
 from backoffice.settings import get_settings
 
 R = TypeVar("R")
@@ -118,7 +118,7 @@ class SessionState(rx.State):
     @rx.event
     def set_language(self, lang: str) -> Any:
         """Switch the UI language; saved on the account when signed in."""
-        from backoffice.services.staff import set_own_locale
+        from backoffice.services.org.staff import set_own_locale
 
         lang = normalize_locale(lang)
         self.lang = lang
@@ -132,7 +132,7 @@ class SessionState(rx.State):
 
     @rx.event
     def sign_out(self) -> Any:
-        from backoffice.services.auth import sign_out
+        from backoffice.services.org.auth import sign_out
 
         with session_scope() as session:
             sign_out(session, self._token())

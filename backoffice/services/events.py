@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from backoffice.models import DomainEvent, Member
-from backoffice.services.access import Actor, require
+from backoffice.services.org.access import Actor, require
 
 
 def emit(

@@ -27,7 +27,7 @@ from backoffice.models import (
     Tier,
 )
 from backoffice.models.base import utcnow
-from backoffice.services.custom_field_index import value_sql
+from backoffice.services.members.custom_field_index import value_sql
 
 MEMBER_FIELDS = (
     "name",
@@ -197,7 +197,7 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
 
 def _rfm_measure(field: str) -> Any:
     from backoffice.models.reports import MemberSalesSummary
-    from backoffice.services.daily_stats import epoch_day
+    from backoffice.services.reports.daily_stats import epoch_day
 
     summary = MemberSalesSummary
     column = {

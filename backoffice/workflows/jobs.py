@@ -39,7 +39,7 @@ INLINE_RUNS = 50  # a handful of runs from one event: advance them here, one hop
 def dispatch_events() -> int:
     """Domain events → runs. Enqueued after a commit that emitted events, and every tick."""
     from backoffice.queue import DISPATCH_PENDING
-    from backoffice.services.webhook_jobs import enqueue_due
+    from backoffice.services.messaging.webhook_jobs import enqueue_due
     from backoffice.workflows.engine import advance
     from backoffice.workflows.triggers import dispatch_events as dispatch
 
@@ -107,7 +107,7 @@ def recover_lost_runs(older_than_seconds: int = 600) -> int:
 
 
 def deliver_messages() -> int:
-    from backoffice.services.messaging import deliver, pending_messages
+    from backoffice.services.messaging.messages import deliver, pending_messages
 
     count = 0
     with session_scope() as session:

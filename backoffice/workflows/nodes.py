@@ -402,13 +402,13 @@ class SendMessage(NodeType):
         return []
 
     def execute(self, ctx: Context, config: MessageConfig) -> Outcome:
-        from backoffice.services.messaging import send_from_workflow
+        from backoffice.services.messaging.messages import send_from_workflow
 
         return send_from_workflow(ctx, config.template_id or 0)
 
 
 def _send_many(ctxs: list[Context], config: MessageConfig) -> list[Outcome]:
-    from backoffice.services.messaging import send_many_from_workflow
+    from backoffice.services.messaging.messages import send_many_from_workflow
 
     return send_many_from_workflow(ctxs, config.template_id or 0)
 
@@ -431,7 +431,7 @@ class GrantPoints(NodeType):
         return t("node.grant_points.summary", points=config.points)
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        from backoffice.services import points
+        from backoffice.services.loyalty import points
 
         if ctx.dry_run:
             return Outcome(output={"would_grant": config.points})
@@ -450,7 +450,7 @@ class GrantPoints(NodeType):
 
 
 def _grant_many(ctxs: list[Context], config: PointsConfig) -> list[Outcome]:
-    from backoffice.services import points
+    from backoffice.services.loyalty import points
 
     if ctxs[0].dry_run:
         return [Outcome(output={"would_grant": config.points}) for _ in ctxs]
@@ -482,7 +482,7 @@ class DeductPoints(NodeType):
     Config = PointsConfig
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        from backoffice.services import points
+        from backoffice.services.loyalty import points
 
         if ctx.dry_run:
             return Outcome(output={"would_deduct": config.points})
@@ -528,7 +528,7 @@ class IssueCoupon(NodeType):
         return []
 
     def execute(self, ctx: Context, config: CouponConfig) -> Outcome:
-        from backoffice.services.coupons import grant_coupon
+        from backoffice.services.loyalty.coupons import grant_coupon
 
         template = ctx.session.get(CouponTemplate, config.template_id or 0)
         if template is None:
@@ -594,7 +594,7 @@ class SetTier(NodeType):
         return [] if found else ["error.tier_unknown"]
 
     def execute(self, ctx: Context, config: TierConfig) -> Outcome:
-        from backoffice.services.tiers import move_member_tier
+        from backoffice.services.loyalty.tiers import move_member_tier
 
         tier = ctx.session.exec(select(Tier).where(Tier.code == config.tier_code)).first()
         if tier is None:
@@ -617,7 +617,7 @@ class SetCustomField(NodeType):
 
     def check(self, session: Session, config: CustomValueConfig) -> list[str]:
         from backoffice.models import FormField
-        from backoffice.services.forms import coerce_value
+        from backoffice.services.members.forms import coerce_value
 
         field_def = session.exec(select(FormField).where(FormField.key == config.key)).first()
         if field_def is None:
@@ -630,7 +630,7 @@ class SetCustomField(NodeType):
 
     def execute(self, ctx: Context, config: CustomValueConfig) -> Outcome:
         from backoffice.models import FormField
-        from backoffice.services.forms import coerce_value
+        from backoffice.services.members.forms import coerce_value
 
         field_def = ctx.session.exec(select(FormField).where(FormField.key == config.key)).one()
         value = coerce_value(field_def, config.value)

@@ -57,7 +57,7 @@ def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
     ).all()
     if not events:
         return []
-    from backoffice.services.webhooks import fan_out
+    from backoffice.services.messaging.webhooks import fan_out
 
     fan_out(session, list(events))  # outgoing webhooks: one delivery row per subscription
     by_trigger: dict[str, list[str]] = {}

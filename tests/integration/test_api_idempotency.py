@@ -14,7 +14,7 @@ from sqlmodel import Session, delete, func, select
 
 from backoffice.api import calls
 from backoffice.models import IdempotencyRecord, WalletEntry
-from backoffice.services import wallet
+from backoffice.services.loyalty import wallet
 from tests.unit import api_fixtures
 from tests.unit import conftest as unit_fixtures
 from tests.unit.api_fixtures import ApiWorld

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from backoffice.api import calls, ratelimit
 from backoffice.models import ApiKey
-from backoffice.services import api_keys
-from backoffice.services.api_keys import revoke_api_key
+from backoffice.services.org import api_keys
+from backoffice.services.org.api_keys import revoke_api_key
 from backoffice.settings import get_settings
 from tests.unit import api_fixtures
 from tests.unit import conftest as unit_fixtures

@@ -14,10 +14,10 @@ from sqlmodel import Session, func, select
 from backoffice.demo import admin_actor, seed_org
 from backoffice.errors import ValidationFailed
 from backoffice.models import CatalogItem, PointsEntry, Redemption, Sale, WalletEntry
-from backoffice.services import points, wallet
-from backoffice.services.catalog import CatalogItemInput, create_item, redeem_item
-from backoffice.services.members import MemberInput, create_member
-from backoffice.services.sales import SaleInput, record_sale
+from backoffice.services.loyalty import points, wallet
+from backoffice.services.loyalty.catalog import CatalogItemInput, create_item, redeem_item
+from backoffice.services.loyalty.sales import SaleInput, record_sale
+from backoffice.services.members.profiles import MemberInput, create_member
 
 pytestmark = pytest.mark.integration
 ATTEMPTS = 50

@@ -16,8 +16,8 @@ from backoffice.demo import seed_org
 from backoffice.models import AuditEntry, Member, StaffSession
 from backoffice.models.base import utcnow
 from backoffice.queue import purge_expired_sessions
-from backoffice.services.audit import verify_chain
-from backoffice.services.auth import sign_in
+from backoffice.services.org.audit import verify_chain
+from backoffice.services.org.auth import sign_in
 from tests.integration.conftest import ROOT, run_worker_burst
 
 pytestmark = pytest.mark.integration
@@ -55,8 +55,8 @@ import sys
 from sqlmodel import Session, select
 from backoffice.db import make_engine
 from backoffice.models import Staff
-from backoffice.services.access import load_actor
-from backoffice.services.members import MemberInput, create_member
+from backoffice.services.org.access import load_actor
+from backoffice.services.members.profiles import MemberInput, create_member
 url, worker, store_id = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 engine = make_engine(url)
 for i in range(25):

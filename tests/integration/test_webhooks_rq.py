@@ -19,10 +19,14 @@ from sqlmodel import Session, select
 
 import backoffice.db
 from backoffice.models import DeliveryStatus, WebhookSubscription
-from backoffice.services import webhooks
-from backoffice.services.members import MemberInput, create_member
-from backoffice.services.webhook_jobs import enqueue_due
-from backoffice.services.webhooks import SubscriptionInput, create_subscription, delivery_log
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.messaging import webhooks
+from backoffice.services.messaging.webhook_jobs import enqueue_due
+from backoffice.services.messaging.webhooks import (
+    SubscriptionInput,
+    create_subscription,
+    delivery_log,
+)
 from tests.integration.test_workflows_rq import _stop, _wait_for, _worker, world  # noqa: F401
 
 pytestmark = pytest.mark.integration

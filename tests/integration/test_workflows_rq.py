@@ -31,17 +31,17 @@ from backoffice.models import (
     StepExecution,
     WorkflowRun,
 )
-from backoffice.services.members import MemberInput, create_member
-from backoffice.services.messaging import TemplateInput, create_template
-from backoffice.services.sales import SaleInput, record_sale
-from backoffice.services.tiers import TierInput, create_tier
-from backoffice.services.workflows import (
+from backoffice.services.loyalty.sales import SaleInput, record_sale
+from backoffice.services.loyalty.tiers import TierInput, create_tier
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.messaging.messages import TemplateInput, create_template
+from backoffice.workflows import jobs
+from backoffice.workflows.campaigns.lifecycle import (
     WorkflowInput,
     create_workflow,
     publish_workflow,
     run_now,
 )
-from backoffice.workflows import jobs
 from backoffice.workflows.executor import RQExecutor
 from tests.clock import clock_env, clocked_command
 from tests.integration.conftest import ROOT, run_worker_burst

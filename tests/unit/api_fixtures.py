@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 import backoffice.db
 from backoffice.api import create_app, ratelimit, read_audit
-from backoffice.services import api_keys
-from backoffice.services.access import Actor
-from backoffice.services.api_keys import ApiKeyInput, create_api_key
+from backoffice.services.org import api_keys
+from backoffice.services.org.access import Actor
+from backoffice.services.org.api_keys import ApiKeyInput, create_api_key
 from tests.unit.foundation_fixtures import add_member
 from tests.unit.loyalty_fixtures import setup_programme
 

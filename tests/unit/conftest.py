@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from backoffice.db import make_engine
 from backoffice.demo import DEMO_PASSWORD, seed_org
 from backoffice.models import Staff, Store
-from backoffice.services.access import Actor, load_actor
+from backoffice.services.org.access import Actor, load_actor
 from tests.clock import SEED_LEAD, clock, fixed_clock  # noqa: F401  (clock: autouse)
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, func, select
 
 from backoffice.models import AuditEntry, Member
-from backoffice.services.access import Actor
-from backoffice.services.members import MemberInput, create_member
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.org.access import Actor
 
 
 def add_member(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from backoffice.services.coupons import CouponTemplateInput, create_template
-from backoffice.services.earn_rules import EarnRuleInput, create_rule
-from backoffice.services.members import MemberInput, create_member
-from backoffice.services.tiers import TierInput, create_tier
-from backoffice.services.topup_rules import TopupRuleInput, create_topup_rule
+from backoffice.services.loyalty.coupons import CouponTemplateInput, create_template
+from backoffice.services.loyalty.earn_rules import EarnRuleInput, create_rule
+from backoffice.services.loyalty.tiers import TierInput, create_tier
+from backoffice.services.loyalty.topup_rules import TopupRuleInput, create_topup_rule
+from backoffice.services.members.profiles import MemberInput, create_member
 
 
 def setup_programme(session: Session, admin) -> dict:  # noqa: ANN001

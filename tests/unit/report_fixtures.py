@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from backoffice.services.coupons import issue_coupon
-from backoffice.services.reports import ReportFilter, default_filter
-from backoffice.services.sales import SaleInput, record_sale, refund_sale
-from backoffice.services.wallet import top_up
+from backoffice.services.loyalty.coupons import issue_coupon
+from backoffice.services.loyalty.sales import SaleInput, record_sale, refund_sale
+from backoffice.services.loyalty.wallet import top_up
+from backoffice.services.reports.dashboard import ReportFilter, default_filter
 from tests.unit.loyalty_fixtures import new_member, setup_programme
 
 

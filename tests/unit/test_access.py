@@ -17,7 +17,18 @@ from sqlmodel import Session, select
 
 from backoffice.errors import NotFound, PermissionDenied
 from backoffice.models import Member, MemberStatus, Staff, Store
-from backoffice.services.access import (
+from backoffice.services.members.csv_io import export_members_csv, import_members
+from backoffice.services.members.forms import FieldInput, add_field
+from backoffice.services.members.profiles import (
+    MemberInput,
+    MemberQuery,
+    change_member_status,
+    create_member,
+    get_member,
+    search_members,
+    update_member,
+)
+from backoffice.services.org.access import (
     PERMISSIONS,
     SEED_ROLES,
     Actor,
@@ -27,20 +38,9 @@ from backoffice.services.access import (
     restrict,
     scoped_store_ids,
 )
-from backoffice.services.audit import AuditFilter, list_audit
-from backoffice.services.forms import FieldInput, add_field
-from backoffice.services.member_io import export_members_csv, import_members
-from backoffice.services.members import (
-    MemberInput,
-    MemberQuery,
-    change_member_status,
-    create_member,
-    get_member,
-    search_members,
-    update_member,
-)
-from backoffice.services.staff import StaffInput, create_staff
-from backoffice.services.stores import StoreInput, update_store
+from backoffice.services.org.audit import AuditFilter, list_audit
+from backoffice.services.org.staff import StaffInput, create_staff
+from backoffice.services.org.stores import StoreInput, update_store
 from tests.unit.foundation_fixtures import add_member, changed_tables, snapshot
 
 # ---- the policy --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from backoffice.models import AuditEntry, CatalogItem, Coupon
-from backoffice.services.catalog import CatalogItemInput, create_item
+from backoffice.services.loyalty.catalog import CatalogItemInput, create_item
 from tests.unit.api_fixtures import ApiWorld
 
 
@@ -264,7 +264,11 @@ def test_workflow_manual_trigger_errors(api: ApiWorld):
 
 
 def test_workflow_manual_trigger_starts_runs(api: ApiWorld):
-    from backoffice.services.workflows import WorkflowInput, create_workflow, publish_workflow
+    from backoffice.workflows.campaigns.lifecycle import (
+        WorkflowInput,
+        create_workflow,
+        publish_workflow,
+    )
 
     graph = {
         "nodes": [
@@ -346,7 +350,7 @@ def test_reads_are_audited_as_the_key_in_batches(api: ApiWorld):
     ]
     assert all(r.role == "api_key" and r.actor_name.startswith("api:bo_") for r in rows)
     assert all(r.changes["at"] for r in rows)
-    from backoffice.services.audit import verify_chain
+    from backoffice.services.org.audit import verify_chain
 
     with Session(api.engine) as session:
         assert verify_chain(session).ok

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 import backoffice.db
 from backoffice import cli
 from backoffice.models import ApiKey, AuditEntry
-from backoffice.services.api_keys import authenticate
+from backoffice.services.org.api_keys import authenticate
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from backoffice.api import ratelimit
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import ApiKey, AuditEntry, Member, Sale, Staff
-from backoffice.services import api_keys
-from backoffice.services.api_keys import (
+from backoffice.services.org import api_keys
+from backoffice.services.org.api_keys import (
     ApiKeyInput,
     authenticate,
     create_api_key,

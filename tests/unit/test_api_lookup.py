@@ -11,8 +11,8 @@ from sqlmodel import Session, select, update
 from backoffice.api import calls, ratelimit
 from backoffice.models import ApiKey
 from backoffice.models.base import utcnow
-from backoffice.services import api_keys
-from backoffice.services.members import MemberInput, find_member, update_member
+from backoffice.services.members.profiles import MemberInput, find_member, update_member
+from backoffice.services.org import api_keys
 from tests.unit.api_fixtures import ApiWorld
 
 
@@ -155,7 +155,7 @@ def test_cached_key_refused_when_redis_flags_the_revocation(
 
 
 def test_revocation_commit_forgets_the_key_in_this_process(api: ApiWorld):
-    from backoffice.services.api_keys import revoke_api_key
+    from backoffice.services.org.api_keys import revoke_api_key
 
     h = api.headers("sh")
     assert api.client.get("/api/v1/members", headers=h).status_code == 200

@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 
 from backoffice.errors import PermissionDenied
 from backoffice.models import AuditEntry
-from backoffice.services import audit
-from backoffice.services.audit import (
+from backoffice.services.members.profiles import MemberInput, change_member_status, update_member
+from backoffice.services.org import audit
+from backoffice.services.org.audit import (
     AuditFilter,
     diff,
     list_audit,
@@ -20,7 +21,6 @@ from backoffice.services.audit import (
     verify_chain,
     verify_chain_as,
 )
-from backoffice.services.members import MemberInput, change_member_status, update_member
 from tests.unit.foundation_fixtures import add_member, count, last_audit
 
 

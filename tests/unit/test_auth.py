@@ -10,15 +10,15 @@ from sqlmodel import select
 from backoffice.errors import AuthFailed, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, Staff, StaffSession
 from backoffice.models.base import utcnow
-from backoffice.services import auth
-from backoffice.services.auth import (
+from backoffice.services.org import auth
+from backoffice.services.org.auth import (
     actor_for_token,
     attempt_sign_in,
     change_own_password,
     sign_in,
     sign_out,
 )
-from backoffice.services.staff import StaffInput, create_staff, reset_password, update_staff
+from backoffice.services.org.staff import StaffInput, create_staff, reset_password, update_staff
 from tests.unit.foundation_fixtures import audit_actions, count, last_audit
 
 WRONG = "wrong-pass-1"

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import Session
 
 from backoffice.demo import DEMO_PASSWORD, admin_actor
-from backoffice.pages.workflow_builder import BuilderState
-from backoffice.pages.workflows import WorkflowListState
-from backoffice.services.auth import sign_in
-from backoffice.services.workflows import WorkflowInput, create_workflow
+from backoffice.pages.campaigns.builder import BuilderState
+from backoffice.pages.campaigns.campaign_list import WorkflowListState
+from backoffice.services.org.auth import sign_in
+from backoffice.workflows.campaigns.lifecycle import WorkflowInput, create_workflow
 from tests.unit.test_handler_security import (
     args_for,
     call,

@@ -8,7 +8,7 @@ import pytest
 
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, FieldType, FormField, Member
-from backoffice.services.forms import (
+from backoffice.services.members.forms import (
     FieldInput,
     add_field,
     clean_custom_values,
@@ -19,7 +19,12 @@ from backoffice.services.forms import (
     set_field_hidden,
     update_field,
 )
-from backoffice.services.members import MemberInput, MemberQuery, search_members, update_member
+from backoffice.services.members.profiles import (
+    MemberInput,
+    MemberQuery,
+    search_members,
+    update_member,
+)
 from tests.unit.foundation_fixtures import add_member, count, last_audit
 
 # The demo form the `org` fixture designs: wechat (text), skin_type (choice),

@@ -25,8 +25,8 @@ import backoffice.db
 from backoffice.app import app  # noqa: F401  (registers every page state)
 from backoffice.demo import DEMO_PASSWORD, seed_org
 from backoffice.pages.session import SessionState
-from backoffice.services.auth import sign_in
-from backoffice.services.members import MemberInput, create_member
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.org.auth import sign_in
 from backoffice.settings import get_settings
 
 SECRET_NAME = "广州独有会员"
@@ -310,7 +310,7 @@ def test_sign_out_only_ends_the_callers_own_session(world):
 
 
 def test_backend_only_vars_cannot_be_set_from_the_browser(world):
-    from backoffice.pages.member_import import ImportState
+    from backoffice.pages.members.import_csv import ImportState
 
     root = fresh_root(world["gz_member"], world["token"])
     state = root.get_substate(ImportState.get_full_name().split("."))

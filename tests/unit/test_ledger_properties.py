@@ -16,9 +16,9 @@ from sqlmodel import Session, func, select
 from backoffice.errors import ValidationFailed
 from backoffice.models import PointsAccount, PointsEntry, Sale, WalletAccount, WalletEntry
 from backoffice.models.base import utcnow
-from backoffice.services import points, wallet
-from backoffice.services.catalog import CatalogItemInput, create_item, redeem_item
-from backoffice.services.sales import SaleInput, record_sale, refund_sale
+from backoffice.services.loyalty import points, wallet
+from backoffice.services.loyalty.catalog import CatalogItemInput, create_item, redeem_item
+from backoffice.services.loyalty.sales import SaleInput, record_sale, refund_sale
 from tests.unit.loyalty_fixtures import new_member, setup_programme
 
 step = st.one_of(

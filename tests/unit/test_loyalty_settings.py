@@ -8,8 +8,9 @@ from sqlmodel import select
 
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry
-from backoffice.services import catalog, coupons, earn_rules, messaging, tiers, topup_rules
-from backoffice.services.loyalty_settings import LoyaltySettingsInput, update_settings
+from backoffice.services.loyalty import catalog, coupons, earn_rules, tiers, topup_rules
+from backoffice.services.loyalty.policy import LoyaltySettingsInput, update_settings
+from backoffice.services.messaging import messages as messaging
 
 CASES = [
     (

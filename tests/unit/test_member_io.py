@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, Member, Store
-from backoffice.services.member_io import (
+from backoffice.services.members.csv_io import (
     BASE_COLUMNS,
     dry_run_import,
     export_members_csv,
@@ -19,13 +19,13 @@ from backoffice.services.member_io import (
     problems_text,
     template_csv,
 )
-from backoffice.services.members import (
+from backoffice.services.members.profiles import (
     MemberQuery,
     change_member_status,
     iter_members,
     member_tags,
 )
-from backoffice.services.stores import StoreInput, update_store
+from backoffice.services.org.stores import StoreInput, update_store
 from tests.unit.foundation_fixtures import add_member, changed_tables, count, snapshot
 
 

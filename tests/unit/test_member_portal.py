@@ -21,11 +21,14 @@ from backoffice.models import (
     Redemption,
 )
 from backoffice.models.base import utcnow
-from backoffice.services import auth, member_portal, member_self, points
-from backoffice.services.catalog import CatalogItemInput, create_item
-from backoffice.services.earn_rules import EarnRuleInput, create_rule
-from backoffice.services.forms import FieldInput, add_field
-from backoffice.services.member_portal import (
+from backoffice.services.loyalty import points
+from backoffice.services.loyalty.catalog import CatalogItemInput, create_item
+from backoffice.services.loyalty.earn_rules import EarnRuleInput, create_rule
+from backoffice.services.members.forms import FieldInput, add_field
+from backoffice.services.org import auth
+from backoffice.services.portal import accounts as member_portal
+from backoffice.services.portal import self_service as member_self
+from backoffice.services.portal.accounts import (
     SignUpInput,
     attempt_reset,
     attempt_sign_in,

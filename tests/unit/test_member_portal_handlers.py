@@ -15,11 +15,11 @@ import reflex as rx
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-from backoffice.pages.member_portal import MemberSessionState
+from backoffice.pages.portal.sign_in import MemberSessionState
 from backoffice.pages.session import SessionState
-from backoffice.services import points
-from backoffice.services.catalog import CatalogItemInput, create_item
-from backoffice.services.member_portal import SignUpInput, sign_up
+from backoffice.services.loyalty import points
+from backoffice.services.loyalty.catalog import CatalogItemInput, create_item
+from backoffice.services.portal.accounts import SignUpInput, sign_up
 from tests.unit.test_handler_security import (  # noqa: F401  (world is a fixture)
     all_states,
     args_for,
@@ -157,7 +157,7 @@ def test_a_double_tap_on_confirm_redeems_once(portal):
     from sqlmodel import select
 
     from backoffice.models import Redemption
-    from backoffice.pages.member_home import MemberRewardsState
+    from backoffice.pages.portal.home import MemberRewardsState
 
     member_id = portal["attacker"].member.member_id
     root = member_root(portal["attacker"].token)
@@ -244,7 +244,7 @@ def test_a_member_token_opens_no_staff_handler(portal):
 
 
 def test_member_sign_out_ends_only_the_callers_member_session(portal):
-    from backoffice.services.member_portal import member_for_token
+    from backoffice.services.portal.accounts import member_for_token
 
     root = member_root(portal["attacker"].token, portal["token"])
     state = root.get_substate(MemberSessionState.get_full_name().split("."))
@@ -252,6 +252,6 @@ def test_member_sign_out_ends_only_the_callers_member_session(portal):
     with Session(portal["engine"]) as session:
         assert member_for_token(session, portal["attacker"].token) is None
         assert member_for_token(session, portal["secret"].token) is not None
-        from backoffice.services.auth import actor_for_token
+        from backoffice.services.org.auth import actor_for_token
 
         assert actor_for_token(session, portal["token"]) is not None  # the staff session stays

@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from backoffice.errors import ValidationFailed
 from backoffice.models import Channel, MessageStatus, OutboxMessage
-from backoffice.services.members import MemberInput, create_member
-from backoffice.services.messaging import TemplateInput, create_template, deliver
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.messaging.messages import TemplateInput, create_template, deliver
 from backoffice.settings import get_settings
 
 

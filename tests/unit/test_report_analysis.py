@@ -23,14 +23,19 @@ from sqlmodel import select
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, MemberTag, Sale
 from backoffice.models.base import utcnow
-from backoffice.services import report_rebuild
-from backoffice.services.churn import ChurnRule, churn_list, start_winback
-from backoffice.services.report_exports import export_report
-from backoffice.services.reports import ReportFilter
-from backoffice.services.rfm import RfmThresholds, rfm_groups, rfm_members, save_group_segment
-from backoffice.services.sales import SaleInput, record_sale
-from backoffice.services.store_reports import staff_performance, store_comparison
-from backoffice.services.workflows import segment_count
+from backoffice.services.loyalty.sales import SaleInput, record_sale
+from backoffice.services.reports import rebuild as report_rebuild
+from backoffice.services.reports.churn import ChurnRule, churn_list, start_winback
+from backoffice.services.reports.dashboard import ReportFilter
+from backoffice.services.reports.exports import export_report
+from backoffice.services.reports.rfm import (
+    RfmThresholds,
+    rfm_groups,
+    rfm_members,
+    save_group_segment,
+)
+from backoffice.services.reports.store_staff import staff_performance, store_comparison
+from backoffice.workflows.campaigns.lifecycle import segment_count
 from tests.unit.loyalty_fixtures import new_member
 from tests.unit.report_fixtures import chain_fixture  # noqa: F401  (the `chain` fixture)
 
@@ -146,7 +151,11 @@ def test_winback_tags_the_list_and_is_audited(session, history):
 
 def test_winback_starts_a_manual_workflow_for_the_list(session, history):
     from backoffice.models import WorkflowRun
-    from backoffice.services.workflows import WorkflowInput, create_workflow, publish_workflow
+    from backoffice.workflows.campaigns.lifecycle import (
+        WorkflowInput,
+        create_workflow,
+        publish_workflow,
+    )
     from tests.unit.workflow_fixtures import chain as graph
     from tests.unit.workflow_fixtures import node
 

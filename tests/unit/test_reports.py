@@ -18,9 +18,10 @@ from sqlmodel import delete, select
 
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import MemberSalesSummary
-from backoffice.services import points, report_rebuild
-from backoffice.services.reports import ReportFilter, dashboard, parse_filter
-from backoffice.services.sales import refund_sale
+from backoffice.services.loyalty import points
+from backoffice.services.loyalty.sales import refund_sale
+from backoffice.services.reports import rebuild as report_rebuild
+from backoffice.services.reports.dashboard import ReportFilter, dashboard, parse_filter
 from tests.unit.report_fixtures import chain_fixture  # noqa: F401  (the `chain` fixture)
 
 
@@ -179,7 +180,7 @@ def test_liability_equals_account_balances(session, chain):
 def test_moving_a_member_to_another_store_moves_their_figures(session, chain):
     """A home-store edit moves the member's new-member count and purchase summary with them,
     and the tables still equal a recomputation."""
-    from backoffice.services.members import get_member_for_edit, update_member
+    from backoffice.services.members.profiles import get_member_for_edit, update_member
 
     org = chain["org"]
     admin, owner = org.actors["admin"], org.actors["owner"]
@@ -204,7 +205,7 @@ def test_campaign_conversions_follow_the_workflow_goal_rule(session, chain):
     dashboard agrees with services.workflows.conversions and respects the store filter."""
     from backoffice.models import Sale, WorkflowRun
     from backoffice.models.base import utcnow
-    from backoffice.services.workflows import (
+    from backoffice.workflows.campaigns.lifecycle import (
         WorkflowInput,
         conversions,
         create_workflow,

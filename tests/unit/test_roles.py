@@ -7,12 +7,12 @@ from sqlmodel import select
 
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, Staff
-from backoffice.services.access import load_actor
-from backoffice.services.staff import update_role_permissions
+from backoffice.services.org.access import load_actor
+from backoffice.services.org.staff import update_role_permissions
 
 
 def test_granting_pii_view_to_reception_unmasks_phones_from_the_next_request(session, org):
-    from backoffice.services.access import SEED_ROLES
+    from backoffice.services.org.access import SEED_ROLES
 
     wanted = [*SEED_ROLES["reception"]["permissions"], "pii.view"]
     update_role_permissions(session, org.actors["admin"], "reception", wanted)

@@ -7,9 +7,15 @@ from sqlmodel import select
 
 from backoffice.errors import PermissionDenied, ValidationFailed
 from backoffice.models import Coupon, CouponStatus, Member, PointsEntry, WalletEntry
-from backoffice.services import points, wallet
-from backoffice.services.coupons import issue_coupon
-from backoffice.services.sales import SaleInput, SaleItem, quote_sale, record_sale, refund_sale
+from backoffice.services.loyalty import points, wallet
+from backoffice.services.loyalty.coupons import issue_coupon
+from backoffice.services.loyalty.sales import (
+    SaleInput,
+    SaleItem,
+    quote_sale,
+    record_sale,
+    refund_sale,
+)
 from tests.unit.loyalty_fixtures import new_member, setup_programme
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, Store
-from backoffice.services.stores import (
+from backoffice.services.org.stores import (
     StoreInput,
     create_store,
     get_store,

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from backoffice.errors import AuthFailed, PermissionDenied, ValidationFailed
 from backoffice.models import Role, Staff, StaffRecoveryCode, StaffSession
-from backoffice.services import two_factor
-from backoffice.services.auth import actor_for_token, attempt_sign_in
+from backoffice.services.org import two_factor
+from backoffice.services.org.auth import actor_for_token, attempt_sign_in
 from tests.unit.foundation_fixtures import audit_actions, last_audit
 
 
@@ -157,7 +157,7 @@ def test_role_requirement_forces_enrolment_before_any_session(session, org):
 
 
 def test_requiring_it_signs_out_the_roles_staff_who_lack_it_now(session, org):
-    from backoffice.services.auth import open_session
+    from backoffice.services.org.auth import open_session
 
     reception = session.exec(select(Staff).where(Staff.username == "reception")).one()
     owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
@@ -174,7 +174,7 @@ def test_requiring_it_signs_out_the_roles_staff_who_lack_it_now(session, org):
 
 
 def test_staff_with_an_authenticator_stay_signed_in_when_it_becomes_required(session, org):
-    from backoffice.services.auth import open_session
+    from backoffice.services.org.auth import open_session
 
     _secret, _codes = enrol(session, org.actors["owner"])
     owner = session.exec(select(Staff).where(Staff.username == "owner")).one()

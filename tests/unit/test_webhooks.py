@@ -16,8 +16,12 @@ from sqlmodel import Session, select
 
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from backoffice.services import webhooks
-from backoffice.services.webhooks import SubscriptionInput, attempt_delivery, due_deliveries
+from backoffice.services.messaging import webhooks
+from backoffice.services.messaging.webhooks import (
+    SubscriptionInput,
+    attempt_delivery,
+    due_deliveries,
+)
 from backoffice.settings import get_settings
 from backoffice.workflows.triggers import dispatch_events
 from tests.unit.foundation_fixtures import add_member

@@ -12,12 +12,11 @@ import backoffice.db
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, Sale, WorkflowRun
 from backoffice.models.base import utcnow
-from backoffice.services import workflow_builder as wb
-from backoffice.services.members import MemberInput, create_member
-from backoffice.services.messaging import TemplateInput, create_template
-from backoffice.services.sales import SaleInput, record_sale
-from backoffice.services.workflow_starters import STARTERS, create_from_starter
-from backoffice.services.workflows import (
+from backoffice.services.loyalty.sales import SaleInput, record_sale
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.messaging.messages import TemplateInput, create_template
+from backoffice.workflows.campaigns import builder as wb
+from backoffice.workflows.campaigns.lifecycle import (
     SegmentInput,
     WorkflowInput,
     create_workflow,
@@ -31,6 +30,7 @@ from backoffice.services.workflows import (
     workflow_conversion,
     workflow_overview,
 )
+from backoffice.workflows.campaigns.starters import STARTERS, create_from_starter
 from backoffice.workflows.engine import graph_problems
 from backoffice.workflows.nodes import REGISTRY
 from backoffice.workflows.schema import NodeSpec

@@ -22,11 +22,11 @@ from backoffice.models import (
     StepExecution,
     WorkflowRun,
 )
-from backoffice.services import points
-from backoffice.services.members import MemberInput, create_member, update_member
-from backoffice.services.messaging import TemplateInput, create_template, set_consent
-from backoffice.services.sales import SaleInput, record_sale
-from backoffice.services.workflows import (
+from backoffice.services.loyalty import points
+from backoffice.services.loyalty.sales import SaleInput, record_sale
+from backoffice.services.members.profiles import MemberInput, create_member, update_member
+from backoffice.services.messaging.messages import TemplateInput, create_template, set_consent
+from backoffice.workflows.campaigns.lifecycle import (
     WorkflowInput,
     create_workflow,
     dry_run_workflow,
@@ -530,7 +530,7 @@ def test_custom_field_changed_trigger_fires_for_that_field_only(session, wf):
     )
     session.commit()
     go(session, dispatch_events(session))
-    from backoffice.services.members import member_tags
+    from backoffice.services.members.profiles import member_tags
 
     assert member_tags(session, member.id) == ["肤质更新"]
 
@@ -550,7 +550,7 @@ def test_inactive_trigger_wins_back_each_quiet_spell_once(session, wf):
 
 
 def test_dry_run_on_a_sample_of_a_segment(session, wf):
-    from backoffice.services.workflows import SegmentInput, dry_run_sample, save_segment
+    from backoffice.workflows.campaigns.lifecycle import SegmentInput, dry_run_sample, save_segment
 
     for i in range(15):
         _member(session, wf, f"1390001{i:04d}")

@@ -10,11 +10,11 @@ from sqlmodel import select
 
 import backoffice.db
 from backoffice.models import Member, MemberTag, PointsKind, StaffTask, WorkflowRun
-from backoffice.services import points, wallet
-from backoffice.services.earn_rules import EarnRuleInput, create_rule
-from backoffice.services.members import MemberInput, create_member, member_tags
-from backoffice.services.tiers import set_member_tier
-from backoffice.services.workflows import (
+from backoffice.services.loyalty import points, wallet
+from backoffice.services.loyalty.earn_rules import EarnRuleInput, create_rule
+from backoffice.services.loyalty.tiers import set_member_tier
+from backoffice.services.members.profiles import MemberInput, create_member, member_tags
+from backoffice.workflows.campaigns.lifecycle import (
     SegmentInput,
     WorkflowInput,
     create_workflow,
@@ -95,7 +95,7 @@ def test_a_bad_custom_value_is_refused_at_publish(session, wf):
             ),
         ),
     )
-    from backoffice.services.workflows import validate_workflow
+    from backoffice.workflows.campaigns.lifecycle import validate_workflow
 
     assert ("f", "error.choice") in {
         (p.node_id, p.message) for p in validate_workflow(session, wf["admin"], workflow.id)

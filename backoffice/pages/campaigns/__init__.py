@@ -1,0 +1,1 @@
+"""Campaign pages: the list and the builder (canvas, side panel, test runs, runs)."""

@@ -1,0 +1,436 @@
+"""/workflows: the campaign list (scope, status, version, trigger, runs, conversion),
+filters, new from a starter or blank, duplicate and archive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from backoffice.db import session_scope
+from backoffice.errors import DomainError, ValidationFailed
+from backoffice.i18n import format_money
+from backoffice.pages.layout import shell
+from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.org.stores import visible_stores
+from backoffice.workflows.campaigns.lifecycle import (
+    WorkflowInput,
+    create_workflow,
+    duplicate_workflow,
+    set_workflow_status,
+    workflow_overview,
+)
+from backoffice.workflows.campaigns.starters import STARTERS, create_from_starter
+from backoffice.workflows.nodes import REGISTRY
+
+ALL = "all"
+STATUSES = ("draft", "published", "paused", "archived")
+BLANK = "blank"
+
+
+class WorkflowListState(SessionState):
+    status_filter: str = ALL
+    trigger_filter: str = ALL
+    q: str = ""
+    rows: list[dict[str, Any]] = []
+    trigger_options: list[list[str]] = []
+    can_design: bool = False
+    # the "new campaign" dialog
+    new_open: bool = False
+    new_kind: str = BLANK
+    new_name: str = ""
+    new_store: str = ALL
+    new_error: str = ""
+    store_options: list[list[str]] = []
+    starters: list[dict[str, str]] = []
+    hq: bool = False
+
+    def _refresh(self) -> Any:
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                found = workflow_overview(
+                    session,
+                    actor,
+                    "" if self.status_filter == ALL else self.status_filter,
+                    "" if self.trigger_filter == ALL else self.trigger_filter,
+                    self.q[:100],
+                )
+                stores = {s.id: s.name for s in visible_stores(session, actor)}
+                self.can_design = actor.can("workflows.design")
+                self.hq = actor.store_ids is None
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.store_options = [[str(k), v] for k, v in stores.items()]
+        self.rows = [
+            {
+                "id": str(r.id),
+                "href": f"/workflows/edit?id={r.id}",
+                "name": r.name,
+                "scope": ", ".join(stores.get(s, f"#{s}") for s in r.store_ids)
+                if r.store_ids
+                else self._tr("workflow.scope_hq"),
+                "status": r.status,
+                "status_label": self._tr(f"wfstatus.{r.status}"),
+                "version": f"v{r.version}" if r.version else "—",
+                "trigger": self._tr(REGISTRY[r.trigger_type].label)
+                if r.trigger_type in REGISTRY
+                else "—",
+                "runs": str(r.runs_7d),
+                "conversion": f"{r.conversion.rate:.0%} · {format_money(r.conversion.revenue_cents, self.lang)}"
+                if r.goal_kind
+                else "—",
+                "archivable": r.status != "archived",
+            }
+            for r in found
+        ]
+        return None
+
+    @rx.event
+    def open_page(self) -> Any:
+        self.trigger_options = [
+            [key, self._tr(node.label)]
+            for key, node in REGISTRY.items()
+            if node.category == "trigger"
+        ]
+        self.starters = [
+            {
+                "key": s.key,
+                "name": self._tr(f"starter.{s.key}"),
+                "help": self._tr(f"starter.{s.key}.help"),
+            }
+            for s in STARTERS
+        ]
+        return self._refresh()
+
+    @rx.event
+    def set_status_filter(self, value: str) -> Any:
+        self.status_filter = value if value in STATUSES else ALL
+        return self._refresh()
+
+    @rx.event
+    def set_trigger_filter(self, value: str) -> Any:
+        self.trigger_filter = value if value in REGISTRY else ALL
+        return self._refresh()
+
+    @rx.event
+    def search(self, form: dict[str, Any]) -> Any:
+        self.q = str(form.get("q", ""))[:100]
+        return self._refresh()
+
+    @rx.event
+    def open_new(self) -> None:
+        self.new_open, self.new_kind, self.new_name, self.new_error = True, BLANK, "", ""
+        self.new_store = (
+            ALL if self.hq else (self.store_options[0][0] if self.store_options else "")
+        )
+
+    @rx.event
+    def set_new_open(self, value: bool) -> None:
+        self.new_open = bool(value)
+
+    @rx.event
+    def set_new_kind(self, value: str) -> None:
+        self.new_kind = value if value == BLANK or any(s.key == value for s in STARTERS) else BLANK
+
+    @rx.event
+    def set_new_name(self, value: str) -> None:
+        self.new_name = str(value)[:100]
+
+    @rx.event
+    def set_new_store(self, value: str) -> None:
+        self.new_store = str(value)
+
+    @rx.event
+    def create(self) -> Any:
+        stores = [int(self.new_store)] if self.new_store.isdigit() else []
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                if self.new_kind == BLANK:
+                    workflow = create_workflow(
+                        session,
+                        actor,
+                        WorkflowInput(
+                            name=self.new_name, store_ids=stores, goal_kind="sale", goal_days=7
+                        ),
+                    )
+                else:
+                    workflow = create_from_starter(session, actor, self.new_kind, stores, self.lang)
+                new_id = workflow.id
+        except ValidationFailed as exc:
+            self.new_error = next(iter(self._field_errors(exc).values()))
+            return None
+        except (SignedOut, DomainError) as exc:
+            self.new_error = self._error(exc)
+            return self._fail(exc) if isinstance(exc, SignedOut) else None
+        self.new_open = False
+        return rx.redirect(f"/workflows/edit?id={new_id}")
+
+    @rx.event
+    def duplicate(self, workflow_id: str) -> Any:
+        if not str(workflow_id).isdigit():
+            return None
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                source = next((r for r in self.rows if r["id"] == str(workflow_id)), {"name": ""})
+                copy_name = self._tr("workflow.copy_of", name=source["name"])[:100]
+                copy = duplicate_workflow(session, actor, int(workflow_id), copy_name)
+                new_id = copy.id
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        return rx.redirect(f"/workflows/edit?id={new_id}")
+
+    @rx.event
+    def archive(self, workflow_id: str) -> Any:
+        if not str(workflow_id).isdigit():
+            return None
+        try:
+            self._call(set_workflow_status, int(workflow_id), "archived")
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self._refresh()
+        return rx.toast.success(self._tr("workflow.archived"))
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row["name"].to(str), href=row["href"].to(str), class_name="wf-link")),
+        rx.table.cell(row["scope"].to(str)),
+        rx.table.cell(
+            rx.badge(
+                row["status_label"].to(str),
+                color_scheme=rx.match(
+                    row["status"].to(str),
+                    ("published", "green"),
+                    ("paused", "amber"),
+                    ("archived", "gray"),
+                    "blue",
+                ),
+            )
+        ),
+        rx.table.cell(row["version"].to(str)),
+        rx.table.cell(row["trigger"].to(str)),
+        rx.table.cell(row["runs"].to(str)),
+        rx.table.cell(row["conversion"].to(str)),
+        rx.table.cell(
+            rx.cond(
+                WorkflowListState.can_design,
+                rx.hstack(
+                    rx.button(
+                        rx.icon("copy", size=14),
+                        tr("workflow.duplicate"),
+                        size="1",
+                        variant="soft",
+                        on_click=WorkflowListState.duplicate(row["id"].to(str)),
+                    ),
+                    rx.cond(
+                        row["archivable"].to(bool),
+                        rx.alert_dialog.root(
+                            rx.alert_dialog.trigger(
+                                rx.button(
+                                    rx.icon("archive", size=14),
+                                    tr("workflow.archive"),
+                                    size="1",
+                                    variant="soft",
+                                    color_scheme="gray",
+                                )
+                            ),
+                            rx.alert_dialog.content(
+                                rx.alert_dialog.title(tr("workflow.archive_title")),
+                                rx.alert_dialog.description(tr("workflow.archive_help")),
+                                rx.hstack(
+                                    rx.alert_dialog.cancel(
+                                        rx.button(tr("common.cancel"), variant="soft")
+                                    ),
+                                    rx.alert_dialog.action(
+                                        rx.button(
+                                            tr("workflow.archive"),
+                                            color_scheme="red",
+                                            on_click=WorkflowListState.archive(row["id"].to(str)),
+                                        )
+                                    ),
+                                    justify="end",
+                                    spacing="2",
+                                ),
+                            ),
+                        ),
+                    ),
+                    spacing="2",
+                ),
+            )
+        ),
+        class_name="wf-row",
+    )
+
+
+def _starter_card(item: rx.Var) -> rx.Component:
+    chosen = WorkflowListState.new_kind == item["key"]
+    return rx.card(
+        rx.vstack(
+            rx.text(item["name"], weight="bold", size="2"),
+            rx.text(item["help"], size="1", color_scheme="gray"),
+            spacing="1",
+        ),
+        on_click=WorkflowListState.set_new_kind(item["key"]),
+        cursor="pointer",
+        class_name="starter-card",
+        data_starter=item["key"],
+        border=rx.cond(chosen, "2px solid var(--accent-9)", "2px solid transparent"),
+    )
+
+
+def new_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(tr("workflow.new")),
+            rx.vstack(
+                rx.text(tr("workflow.start_from"), size="2", weight="medium"),
+                rx.grid(
+                    rx.card(
+                        rx.vstack(
+                            rx.text(tr("workflow.blank"), weight="bold", size="2"),
+                            rx.text(tr("workflow.blank_help"), size="1", color_scheme="gray"),
+                            spacing="1",
+                        ),
+                        on_click=WorkflowListState.set_new_kind(BLANK),
+                        cursor="pointer",
+                        class_name="starter-card",
+                        data_starter=BLANK,
+                        border=rx.cond(
+                            WorkflowListState.new_kind == BLANK,
+                            "2px solid var(--accent-9)",
+                            "2px solid transparent",
+                        ),
+                    ),
+                    rx.foreach(WorkflowListState.starters, _starter_card),
+                    columns="2",
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.cond(
+                    WorkflowListState.new_kind == BLANK,
+                    rx.input(
+                        placeholder=tr("workflow.name"),
+                        value=WorkflowListState.new_name,
+                        on_change=WorkflowListState.set_new_name,
+                        id="new-workflow-name",
+                        width="100%",
+                    ),
+                ),
+                rx.text(tr("workflow.stores"), size="2", weight="medium"),
+                rx.select.root(
+                    rx.select.trigger(id="new-workflow-store", width="100%"),
+                    rx.select.content(
+                        rx.cond(
+                            WorkflowListState.hq,
+                            rx.select.item(tr("workflow.scope_hq"), value=ALL),
+                        ),
+                        rx.foreach(
+                            WorkflowListState.store_options,
+                            lambda o: rx.select.item(o[1], value=o[0]),
+                        ),
+                    ),
+                    value=WorkflowListState.new_store,
+                    on_change=WorkflowListState.set_new_store,
+                ),
+                rx.cond(
+                    WorkflowListState.new_error != "",
+                    rx.callout(WorkflowListState.new_error, color_scheme="red", id="new-error"),
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button(tr("common.cancel"), variant="soft")),
+                    rx.button(
+                        tr("workflow.create"),
+                        on_click=WorkflowListState.create,
+                        id="create-workflow",
+                    ),
+                    justify="end",
+                    spacing="2",
+                    width="100%",
+                ),
+                spacing="3",
+                align="stretch",
+            ),
+            max_width="640px",
+        ),
+        open=WorkflowListState.new_open,
+        on_open_change=WorkflowListState.set_new_open,
+    )
+
+
+@rx.page(
+    route="/workflows",
+    title="Campaigns · Back-office",
+    on_load=[SessionState.require_sign_in, WorkflowListState.open_page],
+)
+def workflows_page() -> rx.Component:
+    return shell(
+        tr("workflow.list_title"),
+        rx.hstack(
+            rx.form(
+                rx.hstack(
+                    rx.input(name="q", placeholder=tr("workflow.search"), id="workflow-search"),
+                    rx.button(rx.icon("search", size=14), type="submit", variant="soft"),
+                    spacing="2",
+                ),
+                on_submit=WorkflowListState.search,
+            ),
+            rx.select.root(
+                rx.select.trigger(id="status-filter"),
+                rx.select.content(
+                    rx.select.item(tr("workflow.all_statuses"), value=ALL),
+                    *[rx.select.item(tr(f"wfstatus.{s}"), value=s) for s in STATUSES],
+                ),
+                value=WorkflowListState.status_filter,
+                on_change=WorkflowListState.set_status_filter,
+            ),
+            rx.select.root(
+                rx.select.trigger(id="trigger-filter"),
+                rx.select.content(
+                    rx.select.item(tr("workflow.all_triggers"), value=ALL),
+                    rx.foreach(
+                        WorkflowListState.trigger_options,
+                        lambda o: rx.select.item(o[1], value=o[0]),
+                    ),
+                ),
+                value=WorkflowListState.trigger_filter,
+                on_change=WorkflowListState.set_trigger_filter,
+            ),
+            spacing="3",
+            align="center",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell(tr("workflow.name")),
+                    rx.table.column_header_cell(tr("workflow.scope")),
+                    rx.table.column_header_cell(tr("workflow.status")),
+                    rx.table.column_header_cell(tr("workflow.version")),
+                    rx.table.column_header_cell(tr("workflow.trigger")),
+                    rx.table.column_header_cell(tr("workflow.runs_7d")),
+                    rx.table.column_header_cell(tr("workflow.conversion")),
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(rx.foreach(WorkflowListState.rows, _row)),
+            variant="surface",
+            width="100%",
+            id="workflow-table",
+        ),
+        rx.cond(
+            WorkflowListState.rows.length() == 0,
+            rx.text(tr("workflow.none"), color_scheme="gray", size="2"),
+        ),
+        new_dialog(),
+        actions=rx.cond(
+            WorkflowListState.can_design,
+            rx.button(
+                rx.icon("plus", size=14),
+                tr("workflow.new"),
+                on_click=WorkflowListState.open_new,
+                id="new-workflow",
+            ),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Loyalty pages: the reception checkout and the loyalty settings."""

@@ -1,0 +1,469 @@
+"""/settings/loyalty: tiers, earn rules, policy, catalog, top-up bonuses, coupon templates.
+
+One generic editor: each section names its service functions, its pydantic input and the
+fields of its form; the services validate, check `loyalty.manage` and audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+import reflex as rx
+
+from backoffice.components.fields import labelled
+from backoffice.db import session_scope
+from backoffice.errors import DomainError, ValidationFailed
+from backoffice.i18n import format_money
+from backoffice.pages.layout import shell
+from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.loyalty import catalog, coupons, earn_rules, tiers, topup_rules, wallet
+from backoffice.services.loyalty.policy import (
+    LoyaltySettingsInput,
+    current_settings,
+    update_settings,
+)
+from backoffice.services.org.access import require
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str = "text"  # text, int, bool, choice, textarea
+    options: tuple[str, ...] = ()  # choice values; labels are catalog keys prefix + value
+    option_prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    model: type[pydantic.BaseModel]
+    fields: tuple[Field, ...]
+    columns: tuple[str, ...]
+    rows: Callable[..., list[Any]]
+    create: Callable[..., Any] | None
+    update: Callable[..., Any]
+
+
+SECTIONS: dict[str, Section] = {
+    s.key: s
+    for s in [
+        Section(
+            "tiers",
+            "settings.tiers",
+            tiers.TierInput,
+            (
+                Field("code"),
+                Field("name"),
+                Field("rank", "int"),
+                Field("metric", "choice", ("spend", "visits", "points"), "metric."),
+                Field("threshold", "int"),
+                Field("window_days", "int"),
+                Field("retain_threshold", "int"),
+                Field("discount_bp", "int"),
+                Field("points_multiplier_pct", "int"),
+                Field("birthday_bonus_points", "int"),
+                Field("perks", "textarea"),
+                Field("active", "bool"),
+            ),
+            (
+                "rank",
+                "code",
+                "name",
+                "metric",
+                "threshold",
+                "discount_bp",
+                "points_multiplier_pct",
+                "active",
+            ),
+            lambda s, a: (
+                require(a, "loyalty.read") if not a.can("loyalty.manage") else None,
+                tiers.list_tiers(s),
+            )[1],
+            tiers.create_tier,
+            tiers.update_tier,
+        ),
+        Section(
+            "rules",
+            "settings.rules",
+            earn_rules.EarnRuleInput,
+            (
+                Field("name"),
+                Field(
+                    "kind",
+                    "choice",
+                    ("spend", "category", "signup", "birthday", "referral"),
+                    "rule.",
+                ),
+                Field("points", "int"),
+                Field("per_cents", "int"),
+                Field("category"),
+                Field("active", "bool"),
+            ),
+            ("name", "kind", "points", "per_cents", "category", "active"),
+            earn_rules.list_rules,
+            earn_rules.create_rule,
+            earn_rules.update_rule,
+        ),
+        Section(
+            "catalog",
+            "settings.catalog",
+            catalog.CatalogItemInput,
+            (
+                Field("name"),
+                Field("description", "textarea"),
+                Field("points_price", "int"),
+                Field("stock", "int"),
+                Field("active", "bool"),
+            ),
+            ("name", "points_price", "stock", "active"),
+            lambda s, a: (
+                require(a, "loyalty.read") if not a.can("loyalty.manage") else None,
+                catalog.list_items(s),
+            )[1],
+            catalog.create_item,
+            catalog.update_item,
+        ),
+        Section(
+            "topup",
+            "settings.topup",
+            topup_rules.TopupRuleInput,
+            (Field("min_cents", "int"), Field("bonus_cents", "int"), Field("active", "bool")),
+            ("min_cents", "bonus_cents", "active"),
+            topup_rules.list_topup_rules,
+            topup_rules.create_topup_rule,
+            topup_rules.update_topup_rule,
+        ),
+        Section(
+            "coupons",
+            "settings.coupons",
+            coupons.CouponTemplateInput,
+            (
+                Field("name"),
+                Field("kind", "choice", ("amount_off", "percent_off", "free_item"), "couponkind."),
+                Field("amount_off_cents", "int"),
+                Field("threshold_cents", "int"),
+                Field("percent_off_bp", "int"),
+                Field("free_item"),
+                Field("valid_days", "int"),
+                Field("per_member_limit", "int"),
+                Field("stackable", "bool"),
+                Field("active", "bool"),
+            ),
+            (
+                "name",
+                "kind",
+                "amount_off_cents",
+                "threshold_cents",
+                "percent_off_bp",
+                "valid_days",
+                "active",
+            ),
+            coupons.list_templates,
+            coupons.create_template,
+            coupons.update_template,
+        ),
+        Section(
+            "policy",
+            "settings.policy",
+            LoyaltySettingsInput,
+            (
+                Field("points_expiry_months", "int"),
+                Field("expiring_notice_days", "int"),
+                Field("points_per_yuan_cash", "int"),
+                Field("max_points_share_bp", "int"),
+                Field("bonus_spent_first", "bool"),
+                Field("low_balance_cents", "int"),
+            ),
+            (
+                "points_expiry_months",
+                "expiring_notice_days",
+                "points_per_yuan_cash",
+                "max_points_share_bp",
+                "bonus_spent_first",
+                "low_balance_cents",
+            ),
+            lambda s, a: (
+                require(a, "loyalty.read") if not a.can("loyalty.manage") else None,
+                [current_settings(s)],
+            )[1],
+            None,
+            lambda s, a, _id, data: update_settings(s, a, data),
+        ),
+    ]
+}
+
+
+def _cell(value: Any, field: Field | None, lang_t: Callable[[str], str]) -> str:
+    if isinstance(value, bool):
+        return lang_t("common.yes" if value else "common.no")
+    if hasattr(value, "value"):
+        value = value.value
+    if field is not None and field.kind == "choice":
+        return lang_t(field.option_prefix + str(value))
+    return "" if value is None else str(value)
+
+
+def _form_values(section: Section, form: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in section.fields:
+        raw = form.get(field.name)
+        if field.kind == "bool":
+            values[field.name] = raw in (True, "on", "true")
+        elif field.kind == "int":
+            values[field.name] = str(raw or "0").strip()
+        else:
+            values[field.name] = str(raw or "")
+    return values
+
+
+class LoyaltySettingsState(SessionState):
+    section: str = "tiers"
+    rows: list[dict[str, str]] = []
+    can_manage: bool = False
+    liability: str = ""
+    editing: bool = False
+    editing_id: int = 0
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    form_key: int = 0
+
+    def _load(self) -> Any:
+        section = SECTIONS.get(self.section, SECTIONS["tiers"])
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                items = section.rows(session, actor)
+                self.can_manage = actor.can("loyalty.manage")
+                owed = wallet.wallet_liability(session, actor)
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        fields = {f.name: f for f in section.fields}
+        self.rows = []
+        for item in items:
+            row = {"id": str(getattr(item, "id", 0) or 0)}
+            for name in {*section.columns, *fields}:
+                row[name] = _cell(getattr(item, name, ""), fields.get(name), self._tr)
+                row["raw_" + name] = str(
+                    getattr(getattr(item, name, ""), "value", getattr(item, name, ""))
+                )
+            self.rows.append(row)
+        self.liability = self._tr(
+            "settings.liability",
+            principal=format_money(owed.principal, self.lang),
+            bonus=format_money(owed.bonus, self.lang),
+            members=owed.members,
+        )
+        return None
+
+    @rx.event
+    def open_page(self) -> Any:
+        self.editing = False
+        return self._load()
+
+    @rx.event
+    def show_section(self, key: str) -> Any:
+        self.section = key if key in SECTIONS else "tiers"
+        self.editing = False
+        return self._load()
+
+    @rx.event
+    def start_edit(self, row_id: str) -> None:
+        section = SECTIONS[self.section]
+        row = next((r for r in self.rows if r["id"] == row_id), None)
+        self.editing_id = int(row_id) if row and row_id.isdigit() else 0
+        self.values = (
+            {f.name: row.get("raw_" + f.name, "") for f in section.fields}
+            if row
+            else {f.name: "" for f in section.fields}
+        )
+        self.errors = {}
+        self.editing = True
+        self.form_key += 1
+
+    @rx.event
+    def start_new(self) -> None:
+        section = SECTIONS[self.section]
+        defaults = section.model()
+        self.editing_id = 0
+        self.values = {f.name: str(getattr(defaults, f.name)) for f in section.fields}
+        self.errors = {}
+        self.editing = True
+        self.form_key += 1
+
+    @rx.event
+    def cancel(self) -> None:
+        self.editing = False
+
+    @rx.event
+    def save(self, form: dict[str, Any]) -> Any:
+        section = SECTIONS[self.section]
+        self.errors = {}
+        try:
+            data = section.model(**_form_values(section, form))
+        except pydantic.ValidationError as exc:
+            self.errors = {str(e["loc"][0]): self._tr("error.number") for e in exc.errors()}
+            return None
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                if self.editing_id or section.create is None:
+                    section.update(session, actor, self.editing_id, data)
+                else:
+                    section.create(session, actor, data)
+        except ValidationFailed as exc:
+            self.errors = self._field_errors(exc)
+            return None
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.editing = False
+        self._load()
+        return rx.toast.success(self._tr("common.saved"))
+
+
+def _input(field: Field) -> rx.Component:
+    value = LoyaltySettingsState.values.get(field.name, "")
+    if field.kind == "bool":
+        return rx.checkbox(
+            name=field.name, default_checked=value == "True", id="setting-" + field.name
+        )
+    if field.kind == "choice":
+        return rx.select.root(
+            rx.select.trigger(width="100%", id="setting-" + field.name),
+            rx.select.content(
+                *[rx.select.item(tr(field.option_prefix + o), value=o) for o in field.options]
+            ),
+            name=field.name,
+            default_value=value,
+        )
+    if field.kind == "textarea":
+        return rx.text_area(name=field.name, default_value=value, id="setting-" + field.name)
+    return rx.input(
+        name=field.name,
+        default_value=value,
+        id="setting-" + field.name,
+        input_mode="numeric" if field.kind == "int" else "text",
+    )
+
+
+def _editor(section: Section) -> rx.Component:
+    return rx.cond(
+        (LoyaltySettingsState.section == section.key) & LoyaltySettingsState.editing,
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.grid(
+                        *[
+                            labelled(
+                                tr("field." + f.name),
+                                _input(f),
+                                LoyaltySettingsState.errors.get(f.name, ""),
+                            )
+                            for f in section.fields
+                        ],
+                        columns="3",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button(tr("common.save"), type="submit", id="setting-save"),
+                        rx.button(
+                            tr("common.cancel"),
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=LoyaltySettingsState.cancel,
+                        ),
+                        spacing="2",
+                    ),
+                    spacing="3",
+                    align="stretch",
+                ),
+                on_submit=LoyaltySettingsState.save,
+                reset_on_submit=False,
+                key=LoyaltySettingsState.form_key,
+            )
+        ),
+    )
+
+
+def _table(section: Section) -> rx.Component:
+    return rx.cond(
+        LoyaltySettingsState.section == section.key,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[rx.table.column_header_cell(tr("field." + c)) for c in section.columns],
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    LoyaltySettingsState.rows,
+                    lambda r: rx.table.row(
+                        *[rx.table.cell(r[c]) for c in section.columns],
+                        rx.table.cell(
+                            rx.cond(
+                                LoyaltySettingsState.can_manage,
+                                rx.button(
+                                    tr("common.edit"),
+                                    size="1",
+                                    variant="soft",
+                                    on_click=LoyaltySettingsState.start_edit(r["id"]),
+                                ),
+                            )
+                        ),
+                        class_name="setting-row",
+                    ),
+                )
+            ),
+            variant="surface",
+            width="100%",
+            id=f"settings-{section.key}",
+        ),
+    )
+
+
+@rx.page(
+    route="/settings/loyalty",
+    title="Loyalty settings · Back-office",
+    on_load=[SessionState.require_sign_in, LoyaltySettingsState.open_page],
+)
+def loyalty_settings_page() -> rx.Component:
+    return shell(
+        tr("settings.title"),
+        rx.tabs.root(
+            rx.tabs.list(
+                *[
+                    rx.tabs.trigger(tr(s.title), value=s.key, id=f"tab-{s.key}")
+                    for s in SECTIONS.values()
+                ]
+            ),
+            value=LoyaltySettingsState.section,
+            on_change=LoyaltySettingsState.show_section,
+        ),
+        rx.cond(
+            ~LoyaltySettingsState.can_manage,
+            rx.callout(tr("settings.read_only"), icon="lock", color_scheme="gray"),
+        ),
+        rx.cond(
+            LoyaltySettingsState.section == "policy",
+            rx.text(LoyaltySettingsState.liability, size="2", id="wallet-liability"),
+        ),
+        rx.cond(
+            LoyaltySettingsState.can_manage
+            & (LoyaltySettingsState.section != "policy")
+            & ~LoyaltySettingsState.editing,
+            rx.button(
+                rx.icon("plus", size=14),
+                tr("settings.add"),
+                on_click=LoyaltySettingsState.start_new,
+                id="setting-add",
+            ),
+        ),
+        *[_editor(s) for s in SECTIONS.values()],
+        *[_table(s) for s in SECTIONS.values()],
+    )

@@ -1,0 +1,567 @@
+"""Staff accounts: list and search; HQ creates, edits, resets passwords and unlocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from backoffice.components.fields import labelled
+from backoffice.db import session_scope
+from backoffice.errors import DomainError, NotFound, ValidationFailed
+from backoffice.i18n import LOCALES
+from backoffice.pages.layout import shell
+from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.org.staff import (
+    StaffInput,
+    create_staff,
+    list_staff,
+    reset_password,
+    roles,
+    unlock_staff,
+    update_staff,
+)
+from backoffice.services.org.stores import visible_stores
+
+STORE_PREFIX = "store::"
+LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
+
+
+def _chosen_stores(form: dict[str, Any]) -> list[int]:
+    """Checked store boxes (`store::<id>`) → ids; the service checks they exist."""
+    ids = []
+    for name, value in form.items():
+        raw = str(name).removeprefix(STORE_PREFIX)
+        if str(name).startswith(STORE_PREFIX) and raw.isdigit() and value in (True, "on", "true"):
+            ids.append(int(raw))
+    return sorted(set(ids))[:200]
+
+
+class StaffState(SessionState):
+    q: str = ""
+    rows: list[dict[str, Any]] = []
+    role_options: list[list[str]] = []  # [code, name]
+    store_options: list[list[str]] = []  # [id, label, code]
+    dialog: str = ""  # "", "new", "edit", "reset"
+    editing_id: int = 0
+    editing_name: str = ""
+    values: dict[str, str] = {}
+    chosen: list[str] = []
+    active: bool = True
+    errors: dict[str, str] = {}
+    form_version: int = 0
+
+    def _reload(self) -> Any:
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                staff = list_staff(session, actor, self.q)
+                stores = visible_stores(session, actor, include_inactive=True)
+                role_rows = roles(session)
+        except (SignedOut, DomainError) as exc:
+            self.rows = []
+            return self._fail(exc)
+        names = {s.id: s.name for s in stores}
+        self.role_options = [[r.code, r.name] for r in role_rows]
+        self.store_options = [
+            [str(s.id), s.name if s.active else f"{s.name} ({self._tr('common.inactive')})", s.code]
+            for s in stores
+        ]
+        self.rows = [
+            {
+                "id": r.id,
+                "username": r.username,
+                "display_name": r.display_name,
+                "phone": r.phone,
+                "role": r.role_code,
+                "role_name": r.role_name,
+                "stores": "、".join(names[i] for i in r.store_ids if i in names),
+                "active": r.active,
+                "locked": r.locked,
+            }
+            for r in staff
+        ]
+        return None
+
+    @rx.event
+    def open_page(self) -> Any:
+        self.dialog = ""
+        return self._reload()
+
+    @rx.event
+    def search(self, form: dict[str, Any]) -> Any:
+        self.q = str(form.get("q", "")).strip()[:60]
+        return self._reload()
+
+    @rx.event
+    def clear_search(self) -> Any:
+        self.q = ""
+        self.form_version += 1
+        return self._reload()
+
+    def _open(self, mode: str, values: dict[str, str], chosen: list[str], active: bool) -> None:
+        self.dialog = mode
+        self.values = values
+        self.chosen = chosen
+        self.active = active
+        self.errors = {}
+        self.form_version += 1
+
+    def _find(self, staff_id: int) -> Any:
+        """The row as the service lists it for this person (scope re-checked)."""
+        row = next((r for r in self._call(list_staff) if r.id == int(staff_id)), None)
+        if row is None:
+            raise NotFound("error.not_found")
+        return row
+
+    @rx.event
+    def open_new(self) -> None:
+        self.editing_id = 0
+        self.editing_name = ""
+        self._open("new", {"locale": "zh-CN", "role_code": ""}, [], True)
+
+    @rx.event
+    def open_edit(self, staff_id: int) -> Any:
+        try:
+            row = self._find(staff_id)
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.editing_id = row.id
+        self.editing_name = row.display_name
+        self._open(
+            "edit",
+            {
+                "username": row.username,
+                "display_name": row.display_name,
+                "phone": row.phone,
+                "role_code": row.role_code,
+                "locale": row.locale,
+            },
+            [str(i) for i in row.store_ids],
+            row.active,
+        )
+        return None
+
+    @rx.event
+    def open_reset(self, staff_id: int) -> Any:
+        try:
+            row = self._find(staff_id)
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.editing_id = row.id
+        self.editing_name = row.display_name
+        self._open("reset", {}, [], row.active)
+        return None
+
+    @rx.event
+    def close_dialog(self) -> None:
+        self.dialog = ""
+        self.errors = {}
+
+    @rx.event
+    def dialog_open_change(self, is_open: bool) -> None:
+        if not is_open:
+            self.close_dialog()
+
+    @rx.event
+    def save(self, form: dict[str, Any]) -> Any:
+        if self.dialog not in ("new", "edit"):
+            return None
+        data = StaffInput(
+            username=str(form.get("username", ""))[:60],
+            display_name=str(form.get("display_name", ""))[:100],
+            phone=str(form.get("phone", ""))[:32],
+            role_code=str(form.get("role_code", ""))[:40],
+            store_ids=_chosen_stores(form),
+            locale=str(form.get("locale") or "zh-CN")[:10],
+            active=True if self.dialog == "new" else form.get("active") in (True, "on", "true"),
+            password=str(form.get("password", ""))[:200] if self.dialog == "new" else "",
+        )
+        self.errors = {}
+        try:
+            if self.dialog == "edit":
+                self._call(update_staff, self.editing_id, data)
+                message = "staff.updated"
+            else:
+                self._call(create_staff, data)
+                message = "staff.created"
+        except ValidationFailed as exc:
+            self.errors = self._field_errors(exc)
+            return rx.toast.error(self._tr("common.fix_errors"))
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.dialog = ""
+        self._reload()
+        return rx.toast.success(self._tr(message))
+
+    @rx.event
+    def save_reset(self, form: dict[str, Any]) -> Any:
+        if self.dialog != "reset":
+            return None
+        password = str(form.get("password", ""))[:200]
+        if password != str(form.get("confirm_password", ""))[:200]:
+            self.errors = {"confirm_password": self._tr("error.password_mismatch")}
+            return None
+        self.errors = {}
+        try:
+            self._call(reset_password, self.editing_id, password)
+        except ValidationFailed as exc:
+            self.errors = self._field_errors(exc)
+            return None
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.dialog = ""
+        self._reload()
+        return rx.toast.success(self._tr("staff.password_reset"))
+
+    @rx.event
+    def unlock(self, staff_id: int) -> Any:
+        try:
+            self._call(unlock_staff, int(staff_id))
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self._reload()
+        return rx.toast.success(self._tr("staff.unlocked"))
+
+
+S = StaffState
+
+
+def _err(name: str) -> rx.Var:
+    return S.errors.get(name, "")
+
+
+def _role_label(code: Any, fallback: Any) -> rx.Var:
+    return S.t.get("role." + code, fallback)
+
+
+def _row(row: rx.Var) -> rx.Component:
+    username = row["username"].to(str)
+    staff_id = row["id"].to(int)
+    return rx.table.row(
+        rx.table.cell(rx.code(username, variant="ghost")),
+        rx.table.cell(rx.text(row["display_name"], weight="medium")),
+        rx.table.cell(row["phone"]),
+        rx.table.cell(rx.badge(_role_label(row["role"].to(str), row["role_name"]), variant="soft")),
+        rx.table.cell(rx.text(row["stores"], size="2")),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    row["active"].to(bool),
+                    rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
+                    rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
+                ),
+                rx.cond(
+                    row["locked"].to(bool),
+                    rx.badge(
+                        rx.icon("lock", size=12),
+                        tr("staff.locked"),
+                        color_scheme="red",
+                        variant="soft",
+                        class_name="staff-locked",
+                    ),
+                ),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                S.perms.contains("staff.manage"),
+                rx.hstack(
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        tr("common.edit"),
+                        on_click=S.open_edit(staff_id),
+                        variant="soft",
+                        size="1",
+                        id="staff-edit-" + username,
+                    ),
+                    rx.button(
+                        rx.icon("key-round", size=14),
+                        tr("staff.reset_password"),
+                        on_click=S.open_reset(staff_id),
+                        variant="soft",
+                        color_scheme="gray",
+                        size="1",
+                        id="staff-reset-" + username,
+                    ),
+                    rx.cond(
+                        row["locked"].to(bool),
+                        rx.button(
+                            rx.icon("lock-open", size=14),
+                            tr("staff.unlock"),
+                            on_click=S.unlock(staff_id),
+                            variant="soft",
+                            color_scheme="orange",
+                            size="1",
+                            id="staff-unlock-" + username,
+                        ),
+                    ),
+                    spacing="1",
+                ),
+            )
+        ),
+        class_name="staff-row",
+        id="staff-row-" + username,
+    )
+
+
+def staff_table() -> rx.Component:
+    cols = ["username", "display_name", "phone", "role", "stores", "status"]
+    return rx.cond(
+        S.rows.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[rx.table.column_header_cell(tr(f"staff.{c}")) for c in cols],
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(rx.foreach(S.rows, _row)),
+            variant="surface",
+            width="100%",
+            id="staff-table",
+        ),
+        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+    )
+
+
+def search_bar() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                name="q",
+                placeholder=tr("staff.search_hint"),
+                default_value=S.q,
+                width="320px",
+                id="staff-search",
+            ),
+            rx.button(tr("common.search"), type="submit", id="staff-search-go"),
+            rx.button(
+                tr("common.reset"),
+                type="button",
+                variant="soft",
+                color_scheme="gray",
+                on_click=S.clear_search,
+            ),
+            spacing="2",
+        ),
+        on_submit=S.search,
+        reset_on_submit=False,
+        key=S.form_version,
+    )
+
+
+def _text(name: str, label_key: str, *, required: bool = False, **props: Any) -> rx.Component:
+    return labelled(
+        tr(label_key),
+        rx.input(
+            name=name,
+            id="staff-" + name.replace("_", "-"),
+            default_value=S.values.get(name, ""),
+            **props,
+        ),
+        _err(name),
+        required=required,
+    )
+
+
+def _store_box(store: rx.Var) -> rx.Component:
+    return rx.text(
+        rx.hstack(
+            rx.checkbox(
+                name=STORE_PREFIX + store[0],
+                default_checked=S.chosen.contains(store[0]),
+                id="staff-store-" + store[2],
+            ),
+            store[1],
+            spacing="1",
+            align="center",
+        ),
+        as_="label",
+        size="2",
+    )
+
+
+def _buttons(save_id: str) -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            tr("common.cancel"),
+            type="button",
+            variant="soft",
+            color_scheme="gray",
+            on_click=S.close_dialog,
+            id="staff-cancel",
+        ),
+        rx.button(tr("common.save"), type="submit", id=save_id),
+        justify="end",
+        width="100%",
+    )
+
+
+def staff_form() -> rx.Component:
+    creating = S.dialog == "new"
+    return rx.form(
+        rx.vstack(
+            rx.grid(
+                _text("username", "staff.username", required=True, max_length=60),
+                _text("display_name", "staff.display_name", required=True, max_length=100),
+                _text("phone", "staff.phone", type="tel", max_length=32),
+                labelled(
+                    tr("staff.role"),
+                    rx.select.root(
+                        rx.select.trigger(
+                            placeholder=tr("member.choose"), width="100%", id="staff-role"
+                        ),
+                        rx.select.content(
+                            rx.foreach(
+                                S.role_options,
+                                lambda r: rx.select.item(_role_label(r[0], r[1]), value=r[0]),
+                            )
+                        ),
+                        name="role_code",
+                        default_value=S.values.get("role_code", ""),
+                    ),
+                    _err("role_code"),
+                    required=True,
+                ),
+                labelled(
+                    tr("staff.language"),
+                    rx.select.root(
+                        rx.select.trigger(width="100%", id="staff-locale"),
+                        rx.select.content(
+                            *[rx.select.item(LANGUAGE_NAMES[lc], value=lc) for lc in LOCALES]
+                        ),
+                        name="locale",
+                        default_value=S.values.get("locale", "zh-CN"),
+                    ),
+                    _err("locale"),
+                ),
+                rx.cond(
+                    creating,
+                    labelled(
+                        tr("staff.initial_password"),
+                        rx.input(
+                            name="password",
+                            id="staff-password",
+                            type="password",
+                            auto_complete="new-password",
+                        ),
+                        _err("password"),
+                        hint=tr("staff.initial_password_hint"),
+                        required=True,
+                    ),
+                    labelled(
+                        tr("staff.status"),
+                        rx.text(
+                            rx.hstack(
+                                rx.switch(
+                                    name="active", id="staff-active", default_checked=S.active
+                                ),
+                                tr("staff.active"),
+                                spacing="2",
+                                align="center",
+                            ),
+                            as_="label",
+                            size="2",
+                        ),
+                        _err("active"),
+                    ),
+                ),
+                columns="2",
+                spacing="3",
+                width="100%",
+            ),
+            labelled(
+                tr("staff.stores"),
+                rx.flex(
+                    rx.foreach(S.store_options, _store_box),
+                    wrap="wrap",
+                    spacing="3",
+                    id="staff-stores",
+                ),
+                _err("store_ids"),
+                hint=tr("staff.stores_hint"),
+            ),
+            _buttons("staff-save"),
+            spacing="3",
+            align="stretch",
+        ),
+        on_submit=S.save,
+        reset_on_submit=False,
+        key=S.form_version,
+        id="staff-form",
+    )
+
+
+def reset_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(tr("staff.reset_help"), size="2", color_scheme="gray"),
+            labelled(
+                tr("staff.temp_password"),
+                rx.input(
+                    name="password",
+                    id="reset-password",
+                    type="password",
+                    auto_complete="new-password",
+                ),
+                _err("password"),
+                hint=tr("account.password_rules"),
+                required=True,
+            ),
+            labelled(
+                tr("staff.confirm_password"),
+                rx.input(
+                    name="confirm_password",
+                    id="reset-confirm",
+                    type="password",
+                    auto_complete="new-password",
+                ),
+                _err("confirm_password"),
+                required=True,
+            ),
+            _buttons("reset-save"),
+            spacing="3",
+            align="stretch",
+        ),
+        on_submit=S.save_reset,
+        reset_on_submit=False,
+        key=S.form_version,
+        id="reset-form",
+    )
+
+
+def staff_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(
+                rx.match(
+                    S.dialog,
+                    ("edit", tr("staff.edit_title")),
+                    ("reset", tr("staff.reset_password") + " · " + S.editing_name),
+                    tr("staff.new_title"),
+                )
+            ),
+            rx.cond(S.dialog == "reset", reset_form(), staff_form()),
+            max_width="640px",
+        ),
+        open=S.dialog != "",
+        on_open_change=S.dialog_open_change,
+    )
+
+
+@rx.page(
+    route="/staff",
+    title="Staff · Back-office",
+    on_load=[SessionState.require_sign_in, StaffState.open_page],
+)
+def staff_page() -> rx.Component:
+    actions = rx.cond(
+        S.perms.contains("staff.manage"),
+        rx.button(
+            rx.icon("user-plus", size=16), tr("staff.new"), on_click=S.open_new, id="new-staff"
+        ),
+    )
+    return shell(tr("staff.title"), search_bar(), staff_table(), staff_dialog(), actions=actions)

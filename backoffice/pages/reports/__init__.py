@@ -1,0 +1,1 @@
+"""Report pages: the dashboard and the analysis pages, with their shared filter."""

@@ -1,0 +1,210 @@
+"""The churn warning list and its one-click win-back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from backoffice.db import session_scope
+from backoffice.errors import DomainError, ValidationFailed
+from backoffice.i18n import format_day, format_money
+from backoffice.pages.layout import shell
+from backoffice.pages.reports.filters import (
+    ALL,
+    ReportFilterState,
+    export_buttons,
+    export_progress,
+    filter_bar,
+    need_reports,
+    report_table,
+)
+from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.reports.churn import (
+    ChurnRule,
+    churn_list,
+    start_winback,
+    submit_runs,
+    winback_workflows,
+)
+
+
+class ChurnState(ReportFilterState):
+    factor: str = "2"
+    rows: list[dict[str, str]] = []
+    summary: str = ""
+    workflow_options: list[list[str]] = []
+    workflow: str = ALL
+
+    def _rule(self) -> ChurnRule:
+        try:
+            factor = float(self.factor)
+        except ValueError as exc:
+            raise ValidationFailed({"factor": "error.number"}) from exc
+        return ChurnRule(factor=factor).check()
+
+    def _compute(self) -> Any:
+        self.filter_error = ""
+        try:
+            f = self._filter()
+            with session_scope() as session:
+                actor = self._actor(session)
+                self._load_choices(session, actor)
+                page = churn_list(session, actor, f.store_ids, self._rule())
+                flows = winback_workflows(session, actor)
+        except ValidationFailed as exc:
+            self._bad_filter(exc)
+            return None
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        lang = self.lang
+        self.summary = self._tr(
+            "churn.summary", total=f"{page.total:,}", value=format_money(page.value_cents, lang)
+        )
+        self.workflow_options = [[str(w.id), w.name] for w in flows]
+        self.rows = [
+            {
+                "id": str(r.member_id),
+                "no": r.member_no,
+                "name": r.name,
+                "store": r.store,
+                "last": format_day(r.last_sale_at, lang),
+                "since": str(r.days_since),
+                "gap": f"{r.usual_gap_days:g}",
+                "overdue": f"×{r.overdue_factor:g}",
+                "visits": str(r.visits),
+                "spend": format_money(r.spend_cents, lang),
+            }
+            for r in page.rows
+        ]
+        return None
+
+    @rx.event
+    def open_churn(self) -> Any:
+        return need_reports(self) or self._compute()
+
+    @rx.event
+    def apply(self, form: dict[str, Any]) -> Any:
+        self._take_form(form)
+        self.factor = str(form.get("factor", self.factor))[:6]
+        return self._compute()
+
+    @rx.event
+    def set_workflow(self, value: str) -> None:
+        self.workflow = str(value)[:12]
+
+    @rx.event
+    def winback(self) -> Any:
+        """Tag today's list; start the chosen manual workflow for it (the service re-checks
+        the workflow and recomputes the list itself)."""
+        try:
+            f = self._filter()
+            with session_scope() as session:
+                actor = self._actor(session)
+                result = start_winback(
+                    session,
+                    actor,
+                    f.store_ids,
+                    self._rule(),
+                    int(self.workflow) if self.workflow.isdigit() else None,
+                )
+        except ValidationFailed as exc:
+            return rx.toast.error("; ".join(self._field_errors(exc).values()))
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        submit_runs(result.run_ids)
+        return rx.toast.success(
+            self._tr(
+                "churn.started", members=result.members, tag=result.tag, runs=len(result.run_ids)
+            )
+        )
+
+    @rx.event(background=True)
+    async def download(self, fmt: str) -> Any:
+        async with self:
+            try:
+                rule = self._rule()
+            except ValidationFailed as exc:
+                self._bad_filter(exc)
+                return
+        async for item in self._export("churn", "xlsx" if fmt == "xlsx" else "csv", churn=rule):
+            yield item
+
+
+@rx.page(
+    route="/reports/churn",
+    title="Churn warning · Back-office",
+    on_load=[SessionState.require_sign_in, ChurnState.open_churn],
+)
+def churn_page() -> rx.Component:
+    factor = rx.vstack(
+        rx.text(tr("churn.factor"), size="1"),
+        rx.input(name="factor", default_value=ChurnState.factor, width="80px", id="churn-factor"),
+        spacing="1",
+    )
+    winback = rx.cond(
+        ChurnState.perms.contains("members.write"),
+        rx.hstack(
+            rx.select.root(
+                rx.select.trigger(placeholder=tr("churn.workflow"), id="winback-workflow"),
+                rx.select.content(
+                    rx.select.item(tr("churn.tag_only"), value=ALL),
+                    rx.foreach(
+                        ChurnState.workflow_options, lambda o: rx.select.item(o[1], value=o[0])
+                    ),
+                ),
+                value=ChurnState.workflow,
+                on_change=ChurnState.set_workflow,
+            ),
+            rx.button(
+                rx.icon("heart-handshake", size=14),
+                tr("churn.winback"),
+                on_click=ChurnState.winback,
+                id="winback",
+            ),
+            spacing="2",
+        ),
+    )
+    return shell(
+        tr("churn.title"),
+        filter_bar(ChurnState, ChurnState.apply, factor, dates=False),
+        rx.text(tr("churn.help"), size="1", color_scheme="gray"),
+        export_progress(ChurnState),
+        rx.hstack(
+            rx.text(ChurnState.summary, weight="medium", id="churn-summary"),
+            rx.spacer(),
+            winback,
+            export_buttons(ChurnState, ChurnState.download("csv"), ChurnState.download("xlsx")),
+            width="100%",
+            align="center",
+        ),
+        report_table(
+            [
+                "report.col.member_no",
+                "report.col.name",
+                "report.col.store",
+                "report.col.last_sale",
+                "report.col.days_since",
+                "report.col.usual_gap_days",
+                "churn.overdue",
+                "report.col.visits",
+                "report.col.spend_cents",
+            ],
+            rx.foreach(
+                ChurnState.rows,
+                lambda r: rx.table.row(
+                    rx.table.cell(rx.link(r["no"], href="/member?id=" + r["id"])),
+                    rx.table.cell(r["name"]),
+                    rx.table.cell(r["store"]),
+                    rx.table.cell(r["last"]),
+                    rx.table.cell(r["since"]),
+                    rx.table.cell(r["gap"]),
+                    rx.table.cell(r["overdue"]),
+                    rx.table.cell(r["visits"]),
+                    rx.table.cell(r["spend"]),
+                    class_name="churn-row",
+                ),
+            ),
+            "churn-table",
+        ),
+    )

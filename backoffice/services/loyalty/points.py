@@ -1,0 +1,399 @@
+"""Points (积分): an append-only ledger, a balance changed only by conditional updates, and
+earn entries kept as lots that spending and expiry consume first-in-first-out."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, col, func, select
+
+from backoffice.errors import ValidationFailed
+from backoffice.models import PointsAccount, PointsEntry, PointsKind
+from backoffice.models.base import utcnow
+from backoffice.services.loyalty.policy import current_settings
+from backoffice.services.org import audit
+from backoffice.services.org.access import Actor, member_in_scope, require
+from backoffice.services.reports import daily_stats
+from backoffice.settings import get_settings
+
+
+def expiry_for(earned_at: datetime, months: int) -> datetime:
+    """End of the Nth month after the month of earning, in the organisation's time zone."""
+    tz = ZoneInfo(get_settings().default_timezone)
+    local = earned_at.astimezone(tz)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    end = datetime.combine(
+        local.replace(year=year, month=month, day=last_day).date(), time(23, 59, 59), tzinfo=tz
+    )
+    return end.astimezone(UTC)
+
+
+def _change_balance(session: Session, member_id: int, delta: int) -> int | None:
+    """One conditional UPDATE … RETURNING: the new balance, or None if it would go negative."""
+    stmt = update(PointsAccount).where(PointsAccount.member_id == member_id)
+    if delta < 0:
+        stmt = stmt.where(PointsAccount.balance >= -delta)
+    stmt = stmt.values(balance=PointsAccount.balance + delta).returning(PointsAccount.balance)
+    row = session.execute(stmt).first()
+    if row is not None:
+        return int(row[0])
+    if session.get(PointsAccount, member_id) is not None:
+        return None
+    session.add(PointsAccount(member_id=member_id, balance=0))  # first points ever
+    session.flush()
+    return _change_balance(session, member_id, delta)
+
+
+def balance_of(session: Session, member_id: int) -> int:
+    account = session.exec(
+        select(PointsAccount.balance).where(PointsAccount.member_id == member_id)
+    ).first()
+    return int(account or 0)
+
+
+def credit(
+    session: Session,
+    member_id: int,
+    points: int,
+    kind: PointsKind,
+    *,
+    cause_type: str,
+    cause_id: object = "",
+    store_id: int | None = None,
+    actor_id: int | None = None,
+    note: str = "",
+    lot: bool = True,
+) -> PointsEntry:
+    """Add points in the caller's transaction; earned points become a lot that expires."""
+    if points <= 0:
+        raise ValueError("credit needs a positive amount")
+    balance = _change_balance(session, member_id, points)
+    now = utcnow()
+    entry = PointsEntry(
+        member_id=member_id,
+        store_id=store_id,
+        kind=kind,
+        delta=points,
+        balance_after=balance or 0,
+        cause_type=cause_type,
+        cause_id=str(cause_id),
+        note=note[:300],
+        actor_id=actor_id,
+        created_at=now,
+        expires_at=expiry_for(now, current_settings(session).points_expiry_months) if lot else None,
+        remaining=points,
+    )
+    session.add(entry)
+    session.flush()
+    daily_stats.points_entries(session, [(member_id, store_id, kind, points)], entry.created_at)
+    return entry
+
+
+def credit_many(
+    session: Session,
+    grants: list[tuple[int, int | None, str]],
+    points: int,
+    kind: PointsKind,
+    *,
+    cause_type: str,
+    note: str = "",
+) -> None:
+    """The same credit to many members in bulk statements: (member_id, store_id, cause_id)."""
+    if not grants:
+        return
+    conn = session.connection()
+    accounts, entries = PointsAccount.__table__, PointsEntry.__table__  # type: ignore[attr-defined]
+    ids = [m for m, _, _ in grants]
+    have = set(
+        session.exec(
+            select(PointsAccount.member_id).where(col(PointsAccount.member_id).in_(ids))
+        ).all()
+    )
+    missing = [{"member_id": m, "balance": 0} for m in dict.fromkeys(ids) if m not in have]
+    if missing:
+        conn.execute(insert(accounts), missing)
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.member_id == bindparam("m"))
+        .values(balance=accounts.c.balance + points),
+        [{"m": m} for m in ids],
+    )
+    balances = dict(
+        conn.execute(
+            select(accounts.c.member_id, accounts.c.balance).where(accounts.c.member_id.in_(ids))
+        ).all()
+    )
+    now = utcnow()
+    expires = expiry_for(now, current_settings(session).points_expiry_months)
+    conn.execute(
+        insert(entries),
+        [
+            {
+                "member_id": m,
+                "store_id": store,
+                "kind": kind,
+                "delta": points,
+                "balance_after": balances[m],
+                "cause_type": cause_type,
+                "cause_id": cause,
+                "note": note[:300],
+                "expires_at": expires,
+                "remaining": points,
+                "notified_expiring": False,
+                "actor_id": None,
+                "created_at": now,
+            }
+            for m, store, cause in grants
+        ],
+    )
+    daily_stats.points_entries(session, [(m, store, kind, points) for m, store, _ in grants], now)
+
+
+def debit(
+    session: Session,
+    member_id: int,
+    points: int,
+    kind: PointsKind,
+    *,
+    cause_type: str,
+    cause_id: object = "",
+    store_id: int | None = None,
+    actor_id: int | None = None,
+    note: str = "",
+    field: str = "points",
+) -> PointsEntry:
+    """Take points if the balance allows it (one conditional update, so concurrent spends
+    cannot overdraw), then consume the oldest lots first."""
+    if points <= 0:
+        raise ValueError("debit needs a positive amount")
+    balance = _change_balance(session, member_id, -points)
+    if balance is None:
+        raise ValidationFailed({field: "error.points_insufficient"})
+    _consume_lots(session, member_id, points)
+    entry = PointsEntry(
+        member_id=member_id,
+        store_id=store_id,
+        kind=kind,
+        delta=-points,
+        balance_after=balance,
+        cause_type=cause_type,
+        cause_id=str(cause_id),
+        note=note[:300],
+        actor_id=actor_id,
+    )
+    session.add(entry)
+    session.flush()
+    daily_stats.points_entries(session, [(member_id, store_id, kind, -points)], entry.created_at)
+    return entry
+
+
+def _consume_lots(session: Session, member_id: int, points: int, chunk: int = 20) -> None:
+    """Oldest-expiring lots first, read a few at a time (a member may hold thousands)."""
+    left = points
+    while left:
+        lots = session.exec(
+            select(PointsEntry)
+            .where(PointsEntry.member_id == member_id, PointsEntry.remaining > 0)
+            .order_by(col(PointsEntry.expires_at).asc(), col(PointsEntry.id).asc())
+            .limit(chunk)
+            .with_for_update()
+        ).all()
+        if not lots:  # the balance said yes, so the lots must cover it
+            raise RuntimeError(f"points lots of member {member_id} are short by {left}")
+        for lot in lots:
+            used = min(lot.remaining, left)
+            lot.remaining -= used
+            left -= used
+            session.add(lot)
+            if left == 0:
+                break
+        session.flush()
+
+
+def adjust_points(
+    session: Session, actor: Actor, member_id: int, delta: int, reason: str
+) -> PointsEntry:
+    """Staff add or deduct points by hand; the reason is kept on the ledger and audit."""
+    require(actor, "points.adjust")
+    member = member_in_scope(session, actor, member_id)
+    if not reason.strip():
+        raise ValidationFailed({"reason": "error.reason_required"})
+    if delta == 0 or abs(delta) > 10_000_000:
+        raise ValidationFailed({"points": "error.points_amount"})
+    kwargs = dict(
+        cause_type="staff",
+        cause_id=actor.staff_id,
+        store_id=member.home_store_id,
+        actor_id=actor.staff_id,
+        note=reason.strip(),
+    )
+    entry = (
+        credit(session, member_id, delta, PointsKind.ADJUST, **kwargs)
+        if delta > 0
+        else debit(session, member_id, -delta, PointsKind.ADJUST, **kwargs)
+    )
+    audit.record(
+        session,
+        actor,
+        "points.adjust",
+        target_type="member",
+        target_id=member_id,
+        store_id=member.home_store_id,
+        changes={"points": delta, "reason": reason.strip(), "balance": entry.balance_after},
+    )
+    return entry
+
+
+@dataclass
+class LedgerPage:
+    rows: list[PointsEntry]
+    total: int
+
+
+def points_ledger(
+    session: Session, actor: Actor, member_id: int, page: int = 1, page_size: int = 20
+) -> LedgerPage:
+    require(actor, "sales.read")
+    member_in_scope(session, actor, member_id)
+    stmt = select(PointsEntry).where(PointsEntry.member_id == member_id)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(col(PointsEntry.id).desc())
+        .offset((max(1, page) - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return LedgerPage(rows=list(rows), total=int(total))
+
+
+@dataclass
+class ExpiryReport:
+    members: int
+    points: int
+
+
+def expire_points(session: Session, now: datetime | None = None, batch: int = 5000) -> ExpiryReport:
+    """Nightly: every lot past its date expires; one ledger entry per member.
+
+    One aggregate query finds what is due, then accounts and entries change in bulk
+    statements per chunk (no ORM object per member), so 1M members stay in minutes.
+    """
+    now = now or utcnow()
+    due = session.execute(
+        select(PointsEntry.member_id, func.sum(PointsEntry.remaining))
+        .where(PointsEntry.remaining > 0, col(PointsEntry.expires_at) <= now)
+        .group_by(PointsEntry.member_id)
+    ).all()
+    if not due:
+        return ExpiryReport(members=0, points=0)
+    conn = session.connection()
+    accounts, entries = PointsAccount.__table__, PointsEntry.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(due), batch):
+        chunk = [(int(m), int(a)) for m, a in due[start : start + batch]]
+        conn.execute(
+            update(accounts)
+            .where(accounts.c.member_id == bindparam("m"))
+            .values(balance=accounts.c.balance - bindparam("a")),
+            [{"m": m, "a": a} for m, a in chunk],
+        )
+        balances = dict(
+            conn.execute(
+                select(accounts.c.member_id, accounts.c.balance).where(
+                    accounts.c.member_id.in_([m for m, _ in chunk])
+                )
+            ).all()
+        )
+        conn.execute(
+            insert(entries),
+            [
+                {
+                    "member_id": m,
+                    "store_id": None,
+                    "kind": PointsKind.EXPIRE,
+                    "delta": -a,
+                    "balance_after": balances[m],
+                    "cause_type": "expiry",
+                    "cause_id": now.date().isoformat(),
+                    "note": "",
+                    "expires_at": None,
+                    "remaining": 0,
+                    "notified_expiring": False,
+                    "actor_id": None,
+                    "created_at": now,
+                }
+                for m, a in chunk
+            ],
+        )
+        daily_stats.points_entries(
+            session, [(m, None, PointsKind.EXPIRE, -a) for m, a in chunk], now
+        )
+    conn.execute(
+        update(entries)
+        .where(entries.c.remaining > 0, entries.c.expires_at <= now)
+        .values(remaining=0)
+    )
+    total = sum(int(a) for _, a in due)
+    audit.record(
+        session,
+        None,
+        "points.expire",
+        actor_name="system",
+        changes={"members": len(due), "points": total},
+    )
+    return ExpiryReport(members=len(due), points=total)
+
+
+def notify_expiring_points(session: Session, now: datetime | None = None, batch: int = 5000) -> int:
+    """Emit `points.expiring` once per member for lots expiring within the notice window."""
+    from backoffice.models import DomainEvent
+
+    now = now or utcnow()
+    horizon = now + timedelta(days=current_settings(session).expiring_notice_days)
+    window = (
+        PointsEntry.remaining > 0,
+        col(PointsEntry.expires_at) > now,
+        col(PointsEntry.expires_at) <= horizon,
+    )
+    rows = session.execute(
+        select(
+            PointsEntry.member_id, func.sum(PointsEntry.remaining), func.min(PointsEntry.expires_at)
+        )
+        .where(*window, col(PointsEntry.notified_expiring).is_(False))
+        .group_by(PointsEntry.member_id)
+    ).all()
+    if not rows:
+        return 0
+    conn = session.connection()
+    events_table = DomainEvent.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), batch):
+        conn.execute(
+            insert(events_table),
+            [
+                {
+                    "name": "points.expiring",
+                    "member_id": int(m),
+                    "store_id": None,
+                    "payload": {"points": int(a), "expires_at": str(first)},
+                    "created_at": now,
+                    "dispatched_at": None,
+                }
+                for m, a, first in rows[start : start + batch]
+            ],
+        )
+    entries = PointsEntry.__table__  # type: ignore[attr-defined]
+    conn.execute(
+        update(entries)
+        .where(
+            entries.c.remaining > 0,
+            entries.c.expires_at > now,
+            entries.c.expires_at <= horizon,
+            entries.c.notified_expiring.is_(False),
+        )
+        .values(notified_expiring=True)
+    )
+    return len(rows)

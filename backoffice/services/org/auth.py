@@ -1,0 +1,285 @@
+"""Sign-in, sessions, lockout and passwords for staff."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from passlib.context import CryptContext
+from sqlmodel import Session, or_, select
+
+from backoffice.errors import AuthFailed, ValidationFailed
+from backoffice.models import Staff, StaffSession
+from backoffice.models.base import utcnow
+from backoffice.services.org import audit
+from backoffice.services.org.access import Actor, load_actor
+from backoffice.settings import get_settings
+
+_pwd = CryptContext(
+    schemes=["argon2"],
+    deprecated="auto",
+    argon2__memory_cost=get_settings().argon2_memory_kib,
+    argon2__rounds=get_settings().argon2_rounds,
+)
+# A real hash to verify against when the login is unknown, so timing does not reveal
+# which usernames exist.
+_DUMMY_HASH = _pwd.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _pwd.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    try:
+        return _pwd.verify(password, hashed)
+    except (ValueError, TypeError):
+        return False
+
+
+def check_password_policy(password: str, field: str = "password") -> None:
+    """At least N characters with a letter and a digit."""
+    settings = get_settings()
+    if len(password) < settings.password_min_length:
+        raise ValidationFailed({field: "error.password_short"})
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        raise ValidationFailed({field: "error.password_weak"})
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class SignInResult:
+    """A session token, or, when `second_step` is set ("verify" or "enrol"), the handle of
+    a pending sign-in that still needs an authenticator code (see services/two_factor.py)."""
+
+    token: str
+    actor: Actor
+    remember: bool
+    max_age_seconds: int
+    second_step: str = ""
+
+
+def find_staff_by_login(session: Session, login: str) -> Staff | None:
+    """A login is a username or a phone number."""
+    login = login.strip()
+    if not login:
+        return None
+    conditions = [Staff.username == login]
+    digits = "".join(c for c in login if c.isdigit() or c == "+")
+    if digits:
+        from backoffice.services.members.phones import normalize_phone
+
+        with contextlib.suppress(ValidationFailed):
+            conditions.append(Staff.phone == normalize_phone(digits))
+    return session.exec(select(Staff).where(or_(*conditions))).first()
+
+
+def sign_in(
+    session: Session, login: str, password: str, remember: bool = False, ip: str = ""
+) -> SignInResult:
+    """Check the password, apply the lockout rule, open a session and audit the attempt.
+
+    Failed attempts are audited and committed by the caller even though this raises,
+    so the caller must commit before re-raising (see `attempt_sign_in`).
+    """
+    settings = get_settings()
+    staff = find_staff_by_login(session, login)
+    now = utcnow()
+    if staff is None:
+        verify_password(password, _DUMMY_HASH)
+        audit.record(
+            session,
+            None,
+            "auth.sign_in_failed",
+            actor_name=login[:100],
+            changes={"reason": "unknown_login"},
+        )
+        raise AuthFailed("error.bad_credentials", field="password")
+    if staff.locked_until and staff.locked_until > now:
+        audit.record(
+            session,
+            None,
+            "auth.sign_in_locked",
+            actor_id=staff.id,
+            actor_name=staff.username,
+            target_type="staff",
+            target_id=staff.id,
+        )
+        # Round up: 60 s left reads "1 minute", not 2.
+        minutes = max(1, math.ceil((staff.locked_until - now).total_seconds() / 60))
+        raise AuthFailed("error.locked", field="login", minutes=minutes)
+    if not staff.active:
+        verify_password(password, staff.password_hash)
+        audit.record(
+            session,
+            None,
+            "auth.sign_in_failed",
+            actor_id=staff.id,
+            actor_name=staff.username,
+            changes={"reason": "inactive"},
+        )
+        raise AuthFailed("error.bad_credentials", field="password")
+    if not verify_password(password, staff.password_hash):
+        staff.failed_logins += 1
+        changes: dict[str, object] = {
+            "reason": "bad_password",
+            "failed_logins": staff.failed_logins,
+        }
+        locked = staff.failed_logins >= settings.lockout_attempts
+        if locked:
+            staff.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            staff.failed_logins = 0
+            changes["locked_until"] = staff.locked_until
+        session.add(staff)
+        audit.record(
+            session,
+            None,
+            "auth.sign_in_failed",
+            actor_id=staff.id,
+            actor_name=staff.username,
+            target_type="staff",
+            target_id=staff.id,
+            changes=changes,
+        )
+        if locked:
+            raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
+        raise AuthFailed("error.bad_credentials", field="password")
+
+    from backoffice.services.org import two_factor
+
+    step = two_factor.second_step_for(session, staff)
+    if step:
+        # The failed-attempt counter is kept: wrong codes count toward the same lockout,
+        # and a right password must not reset it between guesses.
+        return two_factor.open_challenge(session, staff, step, remember, ip)
+    return open_session(session, staff, remember, ip)
+
+
+def open_session(
+    session: Session, staff: Staff, remember: bool, ip: str, *, method: str = "password"
+) -> SignInResult:
+    """Every check passed: lift the lockout counter, open a session and audit the sign-in."""
+    settings = get_settings()
+    staff.failed_logins = 0
+    staff.locked_until = None
+    session.add(staff)
+    token = secrets.token_urlsafe(32)
+    lifetime = (
+        timedelta(days=settings.remember_days)
+        if remember
+        else timedelta(hours=settings.session_hours)
+    )
+    session.add(
+        StaffSession(
+            token_hash=_token_hash(token),
+            staff_id=staff.id or 0,
+            expires_at=utcnow() + lifetime,
+            remember=remember,
+            ip=ip[:64],
+        )
+    )
+    actor = load_actor(session, staff)
+    changes: dict[str, object] = {"remember": remember}
+    if method != "password":
+        changes["second_factor"] = method
+    audit.record(
+        session,
+        actor,
+        "auth.sign_in",
+        target_type="staff",
+        target_id=staff.id,
+        changes=changes,
+    )
+    return SignInResult(
+        token=token, actor=actor, remember=remember, max_age_seconds=int(lifetime.total_seconds())
+    )
+
+
+def attempt_sign_in(
+    session: Session, login: str, password: str, remember: bool = False, ip: str = ""
+) -> SignInResult:
+    """sign_in, committing the audit row and lockout counter even when it fails."""
+    try:
+        result = sign_in(session, login, password, remember, ip)
+    except AuthFailed:
+        session.commit()
+        raise
+    session.commit()
+    return result
+
+
+def actor_for_token(session: Session, token: str | None) -> Actor | None:
+    """The Actor behind a session cookie, or None if missing, expired, revoked or the account
+    was deactivated. (A lockout stops new sign-ins; sessions already open stay valid.)"""
+    if not token or len(token) > 200:
+        return None
+    row = session.exec(
+        select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
+    ).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    staff = session.get(Staff, row.staff_id)
+    if staff is None or not staff.active:
+        return None
+    return load_actor(session, staff)
+
+
+def must_change_password(session: Session, actor: Actor) -> bool:
+    """An admin-set or initial password must be replaced before anything else."""
+    staff = session.get(Staff, actor.staff_id)
+    return bool(staff and staff.must_change_password)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = session.exec(
+        select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = utcnow()
+    session.add(row)
+    staff = session.get(Staff, row.staff_id)
+    actor = load_actor(session, staff) if staff else None
+    audit.record(session, actor, "auth.sign_out", target_type="staff", target_id=row.staff_id)
+
+
+def revoke_sessions(session: Session, staff_id: int, keep_token: str | None = None) -> None:
+    keep = _token_hash(keep_token) if keep_token else None
+    rows = session.exec(
+        select(StaffSession).where(
+            StaffSession.staff_id == staff_id,
+            StaffSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).all()
+    for row in rows:
+        if row.token_hash != keep:
+            row.revoked_at = utcnow()
+            session.add(row)
+
+
+def change_own_password(
+    session: Session, actor: Actor, current: str, new: str, token: str | None = None
+) -> None:
+    """Staff change their own password; other sessions of theirs are signed out."""
+    staff = session.get(Staff, actor.staff_id)
+    if staff is None or not verify_password(current, staff.password_hash):
+        raise ValidationFailed({"current_password": "error.current_password"})
+    check_password_policy(new, field="new_password")
+    if current == new:
+        raise ValidationFailed({"new_password": "error.password_same"})
+    staff.password_hash = hash_password(new)
+    staff.password_changed_at = utcnow()
+    staff.must_change_password = False
+    session.add(staff)
+    revoke_sessions(session, staff.id or 0, keep_token=token)
+    audit.record(session, actor, "staff.password_changed", target_type="staff", target_id=staff.id)

@@ -1,0 +1,475 @@
+"""Member self-service: sign-up, sign-in, password reset and the member's own sessions.
+
+A member is not staff: they get no Actor with permissions. Every self-service use case
+takes a `PortalMember`, which is only ever built from a member session token checked
+against the database (`member_for_token`), and touches that member's rows and nothing
+else. What the member sees and does is in `services/portal/self_service.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from backoffice.errors import AuthFailed, ValidationFailed
+from backoffice.models import (
+    Channel,
+    Member,
+    MemberCredential,
+    MemberSession,
+    MemberStatus,
+    MessageStatus,
+    OutboxMessage,
+    PasswordResetCode,
+    PrivacyConsent,
+    Store,
+)
+from backoffice.models.base import utcnow
+from backoffice.services.members.phones import normalize_phone
+from backoffice.services.members.profiles import MemberInput, _find_referrer, create_member
+from backoffice.services.org import audit
+from backoffice.services.org.access import Actor
+from backoffice.services.org.auth import check_password_policy, hash_password, verify_password
+from backoffice.settings import get_settings
+
+# Verified against when the phone is unknown, so timing does not reveal who is a member.
+_DUMMY_HASH = hash_password("not-a-real-password-1")
+
+
+@dataclass(frozen=True)
+class PortalMember:
+    """The signed-in member, re-derived from the session token on every request."""
+
+    member_id: int
+    member_no: str
+    name: str
+    store_id: int
+
+    @property
+    def audit_name(self) -> str:
+        return f"member:{self.member_no}"
+
+
+@dataclass
+class MemberSignIn:
+    token: str
+    member: PortalMember
+    remember: bool
+    max_age_seconds: int
+
+
+class SignUpInput(BaseModel):
+    phone: str = ""
+    name: str = ""
+    password: str = ""
+    consent: bool = False  # the privacy policy box; never ticked for the member
+    referrer_ref: str = ""  # a member number or phone of an existing member
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _portal_member(member: Member) -> PortalMember:
+    return PortalMember(
+        member_id=member.id or 0,
+        member_no=member.member_no,
+        name=member.name,
+        store_id=member.home_store_id,
+    )
+
+
+def _signup_actor(store_id: int) -> Actor:
+    """Who creates a self-registered member: the portal itself, allowed exactly one thing
+    (members.write at the member's store), so create_member's rules, audit, events and
+    earn rules apply as for a member registered at the counter."""
+    return Actor(
+        staff_id=0,
+        username="member-portal",
+        display_name="Member self-service",
+        role="member_portal",
+        permissions=frozenset({"members.write"}),
+        store_ids=frozenset({store_id}),
+        home_store_id=store_id,
+    )
+
+
+def signup_store(session: Session, referrer: Member | None) -> int:
+    """The referrer's store; else MEMBER_SIGNUP_STORE; else the first active shop."""
+    if referrer is not None:
+        return referrer.home_store_id
+    code = get_settings().member_signup_store.strip()
+    stmt = select(Store).where(col(Store.active).is_(True))
+    if code:
+        store = session.exec(stmt.where(Store.code == code)).first()
+    else:
+        store = session.exec(stmt.order_by(col(Store.is_hq), col(Store.id))).first()
+    if store is None:
+        raise ValidationFailed({"phone": "error.signup_closed"})
+    return store.id or 0
+
+
+def _open_session(
+    session: Session, member: Member, remember: bool, ip: str
+) -> tuple[str, timedelta]:
+    settings = get_settings()
+    lifetime = (
+        timedelta(days=settings.remember_days)
+        if remember
+        else timedelta(hours=settings.session_hours)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        MemberSession(
+            token_hash=token_hash(token),
+            member_id=member.id or 0,
+            expires_at=utcnow() + lifetime,
+            remember=remember,
+            ip=ip[:64],
+        )
+    )
+    return token, lifetime
+
+
+def sign_up(session: Session, data: SignUpInput, ip: str = "") -> MemberSignIn:
+    """Register a new member with a portal password; consent to the privacy policy is
+    required and recorded with its version and time."""
+    errors: dict[str, str] = {}
+    phone = ""
+    try:
+        phone = normalize_phone(data.phone)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if not data.name.strip():
+        errors["name"] = "error.required"
+    try:
+        check_password_policy(data.password)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if data.consent is not True:
+        errors["consent"] = "error.privacy_consent_required"
+    referrer = None
+    try:
+        referrer = _find_referrer(session, data.referrer_ref)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if phone and not errors:
+        existing = session.exec(select(Member).where(Member.phone == phone)).first()
+        if existing is not None:
+            # A member registered at the counter proves the phone is theirs through a reset
+            # code sent to it; taking over a number without that would leak their account.
+            has_password = session.get(MemberCredential, existing.id) is not None
+            errors["phone"] = "error.portal_registered" if has_password else "error.portal_claim"
+    if errors:
+        raise ValidationFailed(errors)
+    store_id = signup_store(session, referrer)
+    member = create_member(
+        session,
+        _signup_actor(store_id),
+        MemberInput(
+            name=data.name,
+            phone=data.phone,
+            home_store_id=store_id,
+            referrer_ref=data.referrer_ref,
+        ),
+        source="member_portal",
+    )
+    version = get_settings().privacy_policy_version
+    session.add(
+        MemberCredential(member_id=member.id or 0, password_hash=hash_password(data.password))
+    )
+    session.add(PrivacyConsent(member_id=member.id or 0, policy_version=version, ip=ip[:64]))
+    token, lifetime = _open_session(session, member, False, ip)
+    me = _portal_member(member)
+    audit.record(
+        session,
+        None,
+        "member_portal.sign_up",
+        actor_name=me.audit_name,
+        target_type="member",
+        target_id=member.id,
+        store_id=member.home_store_id,
+        changes={"privacy_policy": version, "referrer": referrer.member_no if referrer else ""},
+    )
+    return MemberSignIn(token, me, False, int(lifetime.total_seconds()))
+
+
+def find_member_by_login(session: Session, login: str) -> Member | None:
+    """A member signs in with their phone number (their card number works as well)."""
+    login = login.strip()
+    if not login:
+        return None
+    conditions = [Member.member_no == login.upper()]
+    with contextlib.suppress(ValidationFailed):
+        conditions.append(Member.phone == normalize_phone(login))
+    from sqlmodel import or_
+
+    return session.exec(select(Member).where(or_(*conditions))).first()
+
+
+def _failed(
+    session: Session, login: str, member: Member | None, reason: str, **extra: object
+) -> None:
+    audit.record(
+        session,
+        None,
+        "member_portal.sign_in_failed",
+        actor_name=f"member:{member.member_no}" if member else login[:60],
+        target_type="member" if member else "",
+        target_id=member.id if member else "",
+        store_id=member.home_store_id if member else None,
+        changes={"reason": reason, **extra},
+    )
+
+
+def sign_in(
+    session: Session, login: str, password: str, remember: bool = False, ip: str = ""
+) -> MemberSignIn:
+    """Check the password with the staff lockout rule (5 wrong → 15 minutes). The caller
+    commits even when this raises (see `attempt_sign_in`), so failures are counted."""
+    settings = get_settings()
+    now = utcnow()
+    member = find_member_by_login(session, login)
+    credential = session.get(MemberCredential, member.id) if member is not None else None
+    if member is None or credential is None or member.status == MemberStatus.CANCELLED:
+        verify_password(password, _DUMMY_HASH)
+        _failed(session, login, member, "unknown_login")
+        raise AuthFailed("error.portal_bad_credentials", field="password")
+    if credential.locked_until and credential.locked_until > now:
+        _failed(session, login, member, "locked")
+        minutes = max(1, math.ceil((credential.locked_until - now).total_seconds() / 60))
+        raise AuthFailed("error.locked", field="login", minutes=minutes)
+    if not verify_password(password, credential.password_hash):
+        credential.failed_logins += 1
+        extra: dict[str, object] = {"failed_logins": credential.failed_logins}
+        locked = credential.failed_logins >= settings.lockout_attempts
+        if locked:
+            credential.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            credential.failed_logins = 0
+            extra["locked_until"] = credential.locked_until
+        session.add(credential)
+        _failed(session, login, member, "bad_password", **extra)
+        if locked:
+            raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
+        raise AuthFailed("error.portal_bad_credentials", field="password")
+    credential.failed_logins = 0
+    credential.locked_until = None
+    session.add(credential)
+    token, lifetime = _open_session(session, member, remember, ip)
+    me = _portal_member(member)
+    audit.record(
+        session,
+        None,
+        "member_portal.sign_in",
+        actor_name=me.audit_name,
+        target_type="member",
+        target_id=member.id,
+        store_id=member.home_store_id,
+        changes={"remember": remember},
+    )
+    return MemberSignIn(token, me, remember, int(lifetime.total_seconds()))
+
+
+def attempt_sign_in(
+    session: Session, login: str, password: str, remember: bool = False, ip: str = ""
+) -> MemberSignIn:
+    """sign_in, committing the audit row and the lockout counter even when it fails."""
+    try:
+        result = sign_in(session, login, password, remember, ip)
+    except AuthFailed:
+        session.commit()
+        raise
+    session.commit()
+    return result
+
+
+def member_for_token(session: Session, token: str | None) -> PortalMember | None:
+    """The member behind a member-portal cookie; None if missing, expired, revoked or the
+    member was cancelled. Staff tokens live in another table and never match here."""
+    if not token or len(token) > 200:
+        return None
+    row = session.exec(
+        select(MemberSession).where(MemberSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    member = session.get(Member, row.member_id)
+    if member is None or member.status == MemberStatus.CANCELLED:
+        return None
+    return _portal_member(member)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = session.exec(
+        select(MemberSession).where(MemberSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = utcnow()
+    session.add(row)
+    member = session.get(Member, row.member_id)
+    audit.record(
+        session,
+        None,
+        "member_portal.sign_out",
+        actor_name=f"member:{member.member_no}" if member else "",
+        target_type="member",
+        target_id=row.member_id,
+    )
+
+
+def revoke_member_sessions(session: Session, member_id: int, keep_token: str | None = None) -> None:
+    keep = token_hash(keep_token) if keep_token else None
+    for row in session.exec(
+        select(MemberSession).where(
+            MemberSession.member_id == member_id,
+            col(MemberSession.revoked_at).is_(None),
+        )
+    ).all():
+        if row.token_hash != keep:
+            row.revoked_at = utcnow()
+            session.add(row)
+
+
+# ---- password reset by a one-time code sent through the outbox ---------------------------
+
+
+def _code_hash(member_id: int, code: str) -> str:
+    return hashlib.sha256(f"{member_id}:{code}".encode()).hexdigest()
+
+
+def request_reset(session: Session, login: str, lang: str = "zh-CN") -> None:
+    """Send a 6-digit code to the member's phone. An unknown number gets the same answer
+    (nothing is sent), so the page does not reveal who is a member. A member registered at
+    the counter uses this to set their first portal password."""
+    from backoffice.i18n import t
+
+    settings = get_settings()
+    member = find_member_by_login(session, login)
+    if member is None or member.status == MemberStatus.CANCELLED:
+        return
+    now = utcnow()
+    recent = session.exec(
+        select(PasswordResetCode).where(
+            PasswordResetCode.member_id == member.id,
+            col(PasswordResetCode.used_at).is_(None),
+            PasswordResetCode.created_at > now - timedelta(seconds=60),
+        )
+    ).first()
+    if recent is not None:
+        return  # one code a minute: pressing "send" twice must not flood the phone
+    for old in session.exec(
+        select(PasswordResetCode).where(
+            PasswordResetCode.member_id == member.id, col(PasswordResetCode.used_at).is_(None)
+        )
+    ).all():
+        old.used_at = now  # only the newest code works
+        session.add(old)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    row = PasswordResetCode(
+        member_id=member.id or 0,
+        code_hash=_code_hash(member.id or 0, code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.reset_code_minutes),
+    )
+    session.add(row)
+    session.flush()
+    sms = bool(settings.sms_gateway_url)
+    session.add(
+        OutboxMessage(
+            member_id=member.id or 0,
+            channel=Channel.SMS if sms else Channel.OUTBOX,
+            body=t(lang, "portal.reset_sms", code=code, minutes=settings.reset_code_minutes),
+            to=member.phone,
+            marketing=False,
+            status=MessageStatus.QUEUED if sms else MessageStatus.SENT,
+            idempotency_key=f"portal-reset:{row.id}",
+            sent_at=None if sms else now,
+        )
+    )
+    audit.record(
+        session,
+        None,
+        "member_portal.reset_requested",
+        actor_name=f"member:{member.member_no}",
+        target_type="member",
+        target_id=member.id,
+        store_id=member.home_store_id,
+    )
+
+
+def reset_password(session: Session, login: str, code: str, new_password: str) -> None:
+    """Set a new password with the code: 10 minutes, 5 tries, then a new code is needed.
+    Other sessions of the member are signed out and the lockout is lifted."""
+    settings = get_settings()
+    check_password_policy(new_password, field="new_password")
+    member = find_member_by_login(session, login)
+    row = None
+    if member is not None:
+        row = session.exec(
+            select(PasswordResetCode)
+            .where(
+                PasswordResetCode.member_id == member.id,
+                col(PasswordResetCode.used_at).is_(None),
+            )
+            .order_by(col(PasswordResetCode.id).desc())
+        ).first()
+    now = utcnow()
+    if member is None or row is None or row.expires_at <= now:
+        raise ValidationFailed({"code": "error.reset_code_expired"})
+    row.attempts += 1
+    session.add(row)
+    if not hmac.compare_digest(row.code_hash, _code_hash(member.id or 0, code.strip())):
+        if row.attempts >= settings.reset_code_tries:
+            row.used_at = now
+            raise ValidationFailed({"code": "error.reset_code_tries"})
+        raise ValidationFailed({"code": "error.reset_code_wrong"})
+    row.used_at = now
+    credential = session.get(MemberCredential, member.id)
+    if credential is None:
+        credential = MemberCredential(member_id=member.id or 0, password_hash="")
+    credential.password_hash = hash_password(new_password)
+    credential.password_changed_at = now
+    credential.failed_logins = 0
+    credential.locked_until = None
+    session.add(credential)
+    revoke_member_sessions(session, member.id or 0)
+    audit.record(
+        session,
+        None,
+        "member_portal.password_reset",
+        actor_name=f"member:{member.member_no}",
+        target_type="member",
+        target_id=member.id,
+        store_id=member.home_store_id,
+    )
+
+
+def attempt_reset(session: Session, login: str, code: str, new_password: str) -> None:
+    """reset_password, keeping the try counter even when the code is wrong."""
+    try:
+        reset_password(session, login, code, new_password)
+    except ValidationFailed:
+        session.commit()
+        raise
+    session.commit()
+
+
+def set_portal_password(session: Session, member_id: int, password: str) -> None:
+    """Give a member a portal password without a code (demo data and tests only)."""
+    check_password_policy(password)
+    credential = session.get(MemberCredential, member_id) or MemberCredential(
+        member_id=member_id, password_hash=""
+    )
+    credential.password_hash = hash_password(password)
+    session.add(credential)
