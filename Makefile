@@ -46,6 +46,7 @@ test-db: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check backoffice tests bench
 	$(VENV)/bin/ruff check backoffice tests bench
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) bench/member_search.py

@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from backoffice.queue import run_worker
+    from backoffice.workflows.worker import run_worker
 
     return run_worker(args.url, burst=args.burst)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from weakref import WeakKeyDictionary
@@ -40,19 +40,29 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+# What runs after a commit that wrote domain events. The engine registers its dispatcher's
+# wake-up here (workflows/jobs.py): the database layer knows nothing of the queue.
+_events_committed: list[Callable[[], None]] = []
+
+
+def on_events_committed(hook: Callable[[], None]) -> None:
+    """Call `hook` after every commit that emitted domain events (once per hook)."""
+    if hook not in _events_committed:
+        _events_committed.append(hook)
+
+
 @event.listens_for(Session, "after_commit")
-def _wake_dispatcher(session: Session) -> None:
-    """Events are rows written with the change; once committed, ask a worker to dispatch them
-    (the minute tick dispatches anything this misses, e.g. when Redis is down)."""
+def _after_events_commit(session: Session) -> None:
+    """Events are rows written with the change; once committed, the hooks run (the minute
+    tick dispatches anything they miss, e.g. when Redis is down)."""
     if not session.info.pop("events_emitted", False):
         return
-    from backoffice.queue import wake_dispatcher
-
     later = session.info.get("after_commit_later")
-    if later is not None:  # the caller runs it once it let go of a lock (api/writers.py)
-        later.append(wake_dispatcher)
-        return
-    wake_dispatcher()
+    for hook in _events_committed:
+        if later is not None:  # the caller runs it once it let go of a lock (api/writers.py)
+            later.append(hook)
+        else:
+            hook()
 
 
 @lru_cache

@@ -87,8 +87,6 @@ def _demo_member_phone() -> str:
 
 
 def run_all(port: int | None = None, seed: bool = True) -> int:
-    from backoffice.cli import cmd_migrate, cmd_seed
-
     settings = get_settings()
     port = port or settings.app_port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -97,11 +95,12 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
     env["DATABASE_URL"] = settings.resolved_database_url
     env["APP_PORT"] = str(port)
 
-    import argparse
-
-    cmd_migrate(argparse.Namespace())
-    if seed:
-        cmd_seed(argparse.Namespace(members=120, force=False))
+    # Migrate and seed as the `backoffice` command does, bars and all, before anything starts.
+    steps = [["migrate"]] + ([["seed", "--members", "120"]] if seed else [])
+    for step in steps:
+        done = subprocess.run([sys.executable, "-m", "backoffice.cli", *step], env=env)
+        if done.returncode != 0:
+            return done.returncode
 
     redis_server = None
     redis_url = settings.redis_url
@@ -113,7 +112,8 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
         redis_url = f"unix://{redis_server.socket_file}"
     env["REDIS_URL"] = redis_url
 
-    from backoffice.queue import connect, schedule_housekeeping
+    from backoffice.queue import connect
+    from backoffice.workflows.housekeeping import schedule_housekeeping
 
     schedule_housekeeping(connect(redis_url))
 

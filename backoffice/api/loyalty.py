@@ -28,7 +28,6 @@ from backoffice.api.schemas import (
     WalletEntryOut,
     WalletPayIn,
 )
-from backoffice.models import CouponTemplate
 from backoffice.services.loyalty import catalog, coupons, points, sales, wallet
 from backoffice.services.loyalty.sales import SaleInput, SaleItem
 from backoffice.services.org.access import Actor, member_in_scope, require
@@ -235,8 +234,7 @@ def issue_coupon(
 ) -> Any:
     def work(session: Session, actor: Actor) -> dict[str, Any]:
         coupon = coupons.issue_coupon(session, actor, body.template_id, member_id)
-        template = session.get(CouponTemplate, coupon.template_id)
-        return _coupon((coupon, template))
+        return _coupon((coupon, coupons.template_of(session, coupon)))
 
     return call.write(work, 201)
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backoffice.api.calls import ApiCall, read_call, write_call
 from backoffice.api.schemas import MemberIn, MemberOut, Page, StatusIn
+from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members import profiles as members
 from backoffice.services.members.profiles import MemberInput, MemberQuery
 
@@ -84,7 +85,7 @@ def _input(body: MemberIn) -> MemberInput:
 @router.post("", response_model=MemberOut, status_code=201, summary="Register a member")
 def create(body: MemberIn, call: ApiCall = Depends(write_call)) -> Any:
     def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
-        member = members.create_member(session, actor, _input(body), source="api")
+        member = enrol_member(session, actor, _input(body), source="api")
         return _out(members.get_member(session, actor, member.id or 0))
 
     return call.write(work, 201)

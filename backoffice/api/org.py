@@ -16,6 +16,7 @@ from backoffice.services.org import stores
 from backoffice.services.org.access import Actor
 from backoffice.settings import get_settings
 from backoffice.workflows.campaigns import lifecycle as workflows
+from backoffice.workflows.campaigns.handoff import submit_runs
 
 router = APIRouter()
 
@@ -61,10 +62,7 @@ def run_workflow(
 
     response: JSONResponse = call.write(work, 201)
     if started and get_settings().redis_url:  # a replay started nothing new
-        from backoffice.queue import connect
-        from backoffice.workflows.executor import RQExecutor
-
-        RQExecutor(connect()).submit(started)
+        submit_runs(started)
     return response
 
 

@@ -8,6 +8,10 @@ from typing import Protocol
 
 from backoffice.workflows.engine import WaveReport, advance
 
+# The job that advances a batch of runs, named rather than imported: the jobs module
+# submits through this executor (tests/unit/test_workflow_engine.py checks the name).
+ADVANCE_RUNS = "backoffice.workflows.jobs.advance_runs"
+
 
 def batch_size() -> int:
     """Runs per job (WORKFLOW_BATCH): one RQ job per member per step would not scale."""
@@ -47,21 +51,17 @@ class RQExecutor:
     def submit(self, run_ids: list[int]) -> None:
         from rq import Retry
 
-        from backoffice.workflows import jobs
-
         size = batch_size()
         for start in range(0, len(run_ids), size):
             self.queue.enqueue(
-                jobs.advance_runs,
+                ADVANCE_RUNS,
                 run_ids[start : start + size],
                 retry=Retry(max=3, interval=[2, 10, 30]),
             )
 
     def wake_later(self, run_id: int, at: datetime) -> None:
-        from backoffice.workflows import jobs
-
         # RQ schedules to the whole second: round up so the job never runs before wake_at.
         at = (at + timedelta(seconds=1)).replace(microsecond=0)
         self.queue.enqueue_at(
-            at, jobs.advance_runs, [run_id], job_id=f"wake-{run_id}-{uuid.uuid4().hex[:12]}"
+            at, ADVANCE_RUNS, [run_id], job_id=f"wake-{run_id}-{uuid.uuid4().hex[:12]}"
         )

@@ -7,26 +7,29 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from redis import Redis
 from rq import Queue, get_current_job
 
-from backoffice.db import session_scope
+from backoffice.db import on_events_committed, session_scope
 from backoffice.models.base import utcnow
+from backoffice.queue import connect
+from backoffice.services.messaging.messages import deliver, pending_messages
+from backoffice.services.messaging.webhook_jobs import enqueue_due
 from backoffice.settings import get_settings
+from backoffice.workflows.engine import advance, due_runs, stale_running
+from backoffice.workflows.executor import RQExecutor
+from backoffice.workflows.triggers import dispatch_events as dispatch
+from backoffice.workflows.triggers import fire_time_triggers
 
 TICK_EVERY = timedelta(seconds=60)
 
 
-def _executor():  # noqa: ANN202
-    from backoffice.queue import connect
-    from backoffice.workflows.executor import RQExecutor
-
+def _executor() -> RQExecutor:
     job = get_current_job()
     return RQExecutor(job.connection if job is not None else connect())
 
 
 def advance_runs(run_ids: list[int]) -> dict[str, int]:
-    from backoffice.workflows.engine import advance
-
     executor = _executor()
     report = advance(run_ids, wake_later=executor.wake_later)
     deliver_messages()
@@ -38,11 +41,6 @@ INLINE_RUNS = 50  # a handful of runs from one event: advance them here, one hop
 
 def dispatch_events() -> int:
     """Domain events → runs. Enqueued after a commit that emitted events, and every tick."""
-    from backoffice.queue import DISPATCH_PENDING
-    from backoffice.services.messaging.webhook_jobs import enqueue_due
-    from backoffice.workflows.engine import advance
-    from backoffice.workflows.triggers import dispatch_events as dispatch
-
     job = get_current_job()
     if job is not None:  # from here on, a new commit's wake enqueues the next dispatch
         job.connection.delete(DISPATCH_PENDING)
@@ -64,9 +62,6 @@ def dispatch_events() -> int:
 
 def tick() -> dict[str, int]:
     """Every minute: time triggers, due waits, lost work, leftover events; then again."""
-    from backoffice.workflows.engine import due_runs, stale_running
-    from backoffice.workflows.triggers import fire_time_triggers
-
     now = utcnow()
     job = get_current_job()
     connection = job.connection if job is not None else None
@@ -98,8 +93,6 @@ def tick() -> dict[str, int]:
 
 def recover_lost_runs(older_than_seconds: int = 600) -> int:
     """Runs left "running" by a dead worker go back to a queue (the tick does this too)."""
-    from backoffice.workflows.engine import stale_running
-
     with session_scope() as session:
         lost = stale_running(session, utcnow() - timedelta(seconds=older_than_seconds))
     _executor().submit(lost)
@@ -107,11 +100,40 @@ def recover_lost_runs(older_than_seconds: int = 600) -> int:
 
 
 def deliver_messages() -> int:
-    from backoffice.services.messaging.messages import deliver, pending_messages
-
     count = 0
     with session_scope() as session:
         for message in pending_messages(session):
             deliver(session, message)
             count += 1
     return count
+
+
+_shared: Redis | None = None
+
+
+# Set while a dispatch job waits in the queue; the job clears it as it starts. It expires on
+# its own in case that job is lost (the minute tick dispatches leftover events anyway).
+DISPATCH_PENDING = "backoffice:dispatch-pending"
+DISPATCH_PENDING_SECONDS = 60
+
+
+def wake_dispatcher() -> None:
+    """Make sure a dispatch job is waiting; silently nothing without Redis (tests, CLI without
+    REDIS_URL). One waiting job is enough, as it reads every event committed before it
+    starts: a burst of sales enqueues one job, not one per sale."""
+    global _shared
+    if not get_settings().redis_url:
+        return
+    try:
+        if _shared is None:
+            _shared = connect()
+        if _shared.set(DISPATCH_PENDING, 1, nx=True, ex=DISPATCH_PENDING_SECONDS):
+            Queue("default", connection=_shared).enqueue(dispatch_events)
+    except Exception:  # noqa: BLE001  (the minute tick will dispatch; a sale must not fail)
+        _shared = None
+
+
+# Importing the jobs (the app, the API, every worker and CLI command that enqueues does)
+# connects committed domain events to the dispatcher; looked up at call time, so a test can
+# replace it.
+on_events_committed(lambda: wake_dispatcher())

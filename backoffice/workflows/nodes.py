@@ -4,7 +4,6 @@ handles, plain-language summary and what it does. Adding a node type is adding a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
@@ -14,7 +13,6 @@ from sqlmodel import Session, col, delete, select
 from backoffice.models import (
     Coupon,
     CouponTemplate,
-    Member,
     MemberTag,
     MessageTemplate,
     PointsEntry,
@@ -22,36 +20,10 @@ from backoffice.models import (
     Segment,
     StaffTask,
     Tier,
-    Workflow,
-    WorkflowRun,
 )
 from backoffice.workflows.conditions import Group, matches, problems
-
-
-@dataclass
-class Context:
-    session: Session
-    run: WorkflowRun
-    workflow: Workflow
-    member: Member
-    node_id: str
-    now: datetime
-    seq: int = 1
-    dry_run: bool = False
-
-    @property
-    def key(self) -> str:
-        """The idempotency key of this step's effect: (run, step) — the run fixes the member."""
-        return f"wf{self.run.id}:{self.seq}"
-
-
-@dataclass
-class Outcome:
-    handle: str = "out"  # which outgoing edge to follow; no edge there ends the run
-    output: dict[str, Any] = field(default_factory=dict)
-    wait_until: datetime | None = None  # pause the run, then continue after this node
-    retry_at: datetime | None = None  # pause, then run this same node again (quiet hours)
-    stop: bool = False
+from backoffice.workflows.send_message import send_from_workflow, send_many_from_workflow
+from backoffice.workflows.steps import Context, Outcome
 
 
 class NodeType:
@@ -402,14 +374,10 @@ class SendMessage(NodeType):
         return []
 
     def execute(self, ctx: Context, config: MessageConfig) -> Outcome:
-        from backoffice.services.messaging.messages import send_from_workflow
-
         return send_from_workflow(ctx, config.template_id or 0)
 
 
 def _send_many(ctxs: list[Context], config: MessageConfig) -> list[Outcome]:
-    from backoffice.services.messaging.messages import send_many_from_workflow
-
     return send_many_from_workflow(ctxs, config.template_id or 0)
 
 
@@ -707,7 +675,7 @@ class CallWebhook(NodeType):
         return {"url": config.url, "secret": unseal(config.secret), "key": ctx.key, "body": body}
 
     def call(self, prepared: dict[str, Any]) -> Outcome:
-        from backoffice.workflows.webhooks import post_signed
+        from backoffice.services.messaging.signed_http import post_signed
 
         status = post_signed(
             prepared["url"], prepared["body"], prepared["secret"], idempotency_key=prepared["key"]

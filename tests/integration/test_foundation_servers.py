@@ -15,9 +15,9 @@ from sqlmodel import Session, func, select
 from backoffice.demo import seed_org
 from backoffice.models import AuditEntry, Member, StaffSession
 from backoffice.models.base import utcnow
-from backoffice.queue import purge_expired_sessions
 from backoffice.services.org.audit import verify_chain
 from backoffice.services.org.auth import sign_in
+from backoffice.workflows.housekeeping import purge_expired_sessions
 from tests.integration.conftest import ROOT, run_worker_burst
 
 pytestmark = pytest.mark.integration

@@ -101,9 +101,7 @@ def world(engine, redis, redis_url, tmp_path, monkeypatch):
     from backoffice.settings import get_settings
 
     get_settings.cache_clear()
-    import backoffice.queue
-
-    monkeypatch.setattr(backoffice.queue, "_shared", None)
+    monkeypatch.setattr(jobs, "_shared", None)
     with Session(engine, expire_on_commit=False) as session:
         stores = seed_org(session)
         admin = admin_actor(session)

@@ -10,7 +10,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, func, select
 
 from backoffice.models import AuditEntry, Member
-from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.loyalty.enrolment import enrol_member
+from backoffice.services.members.profiles import MemberInput
 from backoffice.services.org.access import Actor
 
 
@@ -18,7 +19,7 @@ def add_member(
     session: Session, actor: Actor, store_id: int, phone: str, name: str = "会员", **fields: Any
 ) -> Member:
     """A member registered through the service, as reception would."""
-    return create_member(
+    return enrol_member(  # as the desk registers a member
         session, actor, MemberInput(name=name, phone=phone, home_store_id=store_id, **fields)
     )
 

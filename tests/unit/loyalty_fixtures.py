@@ -6,9 +6,10 @@ from sqlmodel import Session
 
 from backoffice.services.loyalty.coupons import CouponTemplateInput, create_template
 from backoffice.services.loyalty.earn_rules import EarnRuleInput, create_rule
+from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.loyalty.tiers import TierInput, create_tier
 from backoffice.services.loyalty.topup_rules import TopupRuleInput, create_topup_rule
-from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.members.profiles import MemberInput
 
 
 def setup_programme(session: Session, admin) -> dict:  # noqa: ANN001
@@ -73,6 +74,6 @@ def setup_programme(session: Session, admin) -> dict:  # noqa: ANN001
 
 
 def new_member(session: Session, admin, store_id: int, phone: str, name: str = "会员"):  # noqa: ANN001, ANN201
-    return create_member(
+    return enrol_member(  # as the desk registers a member
         session, admin, MemberInput(name=name, phone=phone, home_store_id=store_id)
     )

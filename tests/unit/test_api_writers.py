@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-import backoffice.queue
 from backoffice.api import writers
+from backoffice.workflows import jobs
 from tests.unit.api_fixtures import ApiWorld
 
 
@@ -19,9 +19,7 @@ def test_the_dispatcher_is_woken_after_the_lock_is_let_go(
     if api.engine.dialect.name != "sqlite":
         pytest.skip("the writers' lock is for SQLite")
     held: list[bool] = []
-    monkeypatch.setattr(
-        backoffice.queue, "wake_dispatcher", lambda: held.append(writers._thread_lock.locked())
-    )
+    monkeypatch.setattr(jobs, "wake_dispatcher", lambda: held.append(writers._thread_lock.locked()))
     body = {"member_id": api.members["sh"], "store_id": api.stores["SH01"], "amount_cents": 800}
     sale = api.client.post("/api/v1/sales", json=body, headers=api.headers("sh"))
     assert sale.status_code == 201, sale.text

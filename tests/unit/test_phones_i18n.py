@@ -16,7 +16,7 @@ from backoffice.i18n import (
     normalize_locale,
     t,
 )
-from backoffice.services.members.phones import (
+from backoffice.services.phones import (
     display_phone,
     mask_phone,
     normalize_phone,

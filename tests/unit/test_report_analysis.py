@@ -25,16 +25,16 @@ from backoffice.models import AuditEntry, MemberTag, Sale
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.sales import SaleInput, record_sale
 from backoffice.services.reports import rebuild as report_rebuild
-from backoffice.services.reports.churn import ChurnRule, churn_list, start_winback
+from backoffice.services.reports.churn import ChurnRule, churn_list
 from backoffice.services.reports.dashboard import ReportFilter
 from backoffice.services.reports.exports import export_report
 from backoffice.services.reports.rfm import (
     RfmThresholds,
     rfm_groups,
     rfm_members,
-    save_group_segment,
 )
 from backoffice.services.reports.store_staff import staff_performance, store_comparison
+from backoffice.workflows.campaigns.from_reports import save_group_segment, start_winback
 from backoffice.workflows.campaigns.lifecycle import segment_count
 from tests.unit.loyalty_fixtures import new_member
 from tests.unit.report_fixtures import chain_fixture  # noqa: F401  (the `chain` fixture)

@@ -25,7 +25,8 @@ from backoffice.models import (
 from backoffice.services.loyalty import points
 from backoffice.services.loyalty.sales import SaleInput, record_sale
 from backoffice.services.members.profiles import MemberInput, create_member, update_member
-from backoffice.services.messaging.messages import TemplateInput, create_template, set_consent
+from backoffice.services.messaging.messages import TemplateInput, create_template
+from backoffice.services.messaging.rules import set_consent
 from backoffice.workflows.campaigns.lifecycle import (
     WorkflowInput,
     create_workflow,
@@ -575,3 +576,10 @@ def test_dry_run_on_a_sample_of_a_segment(session, wf):
     assert len(results) == 10 and len({r.member_id for r in results}) == 10
     assert all(r.messages for r in results)
     assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 0
+
+
+def test_the_executor_names_the_job_that_advances_runs():
+    from backoffice.workflows import jobs
+    from backoffice.workflows.executor import ADVANCE_RUNS
+
+    assert f"{jobs.advance_runs.__module__}.{jobs.advance_runs.__name__}" == ADVANCE_RUNS

@@ -12,6 +12,7 @@ import backoffice.db
 from backoffice.models import Member, MemberTag, PointsKind, StaffTask, WorkflowRun
 from backoffice.services.loyalty import points, wallet
 from backoffice.services.loyalty.earn_rules import EarnRuleInput, create_rule
+from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.loyalty.tiers import set_member_tier
 from backoffice.services.members.profiles import MemberInput, create_member, member_tags
 from backoffice.workflows.campaigns.lifecycle import (
@@ -199,8 +200,11 @@ def test_tier_changed_points_expiring_and_low_balance_triggers(session, wf):
 def test_sign_up_and_referral_points_from_the_earn_rules(session, wf):
     create_rule(session, wf["admin"], EarnRuleInput(name="注册", kind="signup", points=200))
     create_rule(session, wf["admin"], EarnRuleInput(name="推荐", kind="referral", points=500))
-    referrer = _member(session, wf, "13600000005")
-    newcomer = create_member(
+    sh = wf["org"].stores["SH01"]
+    referrer = enrol_member(
+        session, wf["admin"], MemberInput(name="老会员", phone="13600000005", home_store_id=sh)
+    )
+    newcomer = enrol_member(
         session,
         wf["admin"],
         MemberInput(
@@ -213,6 +217,13 @@ def test_sign_up_and_referral_points_from_the_earn_rules(session, wf):
     session.commit()
     assert points.balance_of(session, newcomer.id) == 200
     assert points.balance_of(session, referrer.id) == 200 + 500
+    imported = create_member(  # an import or the demo: history comes with it, no welcome points
+        session,
+        wf["admin"],
+        MemberInput(name="导入", phone="13600000008", home_store_id=sh),
+        source="import",
+    )
+    assert points.balance_of(session, imported.id) == 0
     assert newcomer.referrer_id == referrer.id
     from backoffice.errors import ValidationFailed
 

@@ -18,6 +18,7 @@ from backoffice.services.members.profiles import MemberQuery, search_members
 from backoffice.services.org.access import Actor
 from backoffice.services.org.stores import visible_stores
 from backoffice.workflows.campaigns import builder as wb
+from backoffice.workflows.campaigns.handoff import submit_runs
 from backoffice.workflows.campaigns.lifecycle import (
     SegmentInput,
     WorkflowInput,
@@ -39,7 +40,6 @@ from backoffice.workflows.campaigns.lifecycle import (
     validate_workflow,
     workflow_conversion,
 )
-from backoffice.workflows.nodes import REGISTRY
 from backoffice.workflows.schema import NodeSpec
 
 HISTORY = 50
@@ -313,14 +313,13 @@ class BuilderState(SessionState):
             (n for n in self._draft.get("nodes") or [] if n.get("id") == self.selected), None
         )
         self.errors, self.group_error = {}, ""
-        if node is None or node.get("type") not in REGISTRY:
+        if node is None or not wb.is_node_type(str(node.get("type"))):
             self.node_type, self.fields, self.values, self.rules, self.branches = "", [], {}, [], []
             return
         spec = NodeSpec.model_validate(node)
-        kind = REGISTRY[spec.type]
         self.node_type = spec.type
-        self.node_label = self._tr(kind.label)
-        self.node_help = self._tr(kind.help)
+        self.node_label = self._tr(wb.node_type_label(spec.type))
+        self.node_help = self._tr(wb.node_type_help(spec.type))
         self.values = wb.form_values(spec)
         self.fields = [
             self._field_row(f, self.values.get(f.name, ""), wb.secret_is_set(spec, f.name))
@@ -461,7 +460,7 @@ class BuilderState(SessionState):
     @rx.event
     def apply_config(self) -> Any:
         """Validate the panel's form against the node's schema and save it into the draft."""
-        if not self.selected or self.node_type not in REGISTRY:
+        if not self.selected or not wb.is_node_type(self.node_type):
             return None
         try:
             with session_scope() as session:
@@ -761,10 +760,10 @@ class BuilderState(SessionState):
             {
                 "member": r.member_name,
                 "path": " → ".join(
-                    self._tr(REGISTRY[s.node_type].label)
+                    self._tr(wb.node_type_label(s.node_type))
                     + (f" ({s.handle})" if s.handle not in ("", "out") else "")
                     for s in r.path
-                    if s.node_type in REGISTRY
+                    if wb.is_node_type(s.node_type)
                 ),
                 "messages": list(r.messages),
                 "error": next((s.error for s in r.path if s.error), ""),
@@ -941,9 +940,7 @@ class BuilderState(SessionState):
             {
                 "seq": str(s.seq),
                 "node": s.node_id,
-                "type": self._tr(REGISTRY[s.node_type].label)
-                if s.node_type in REGISTRY
-                else s.node_type,
+                "type": self._tr(wb.node_type_label(s.node_type, s.node_type)),
                 "status": s.status.value,
                 "attempt": str(s.attempt),
                 "handle": s.handle,
@@ -963,10 +960,7 @@ class BuilderState(SessionState):
             self._call(retry_run, int(run_id))
         except (SignedOut, DomainError) as exc:
             return self._fail(exc)
-        from backoffice.queue import connect
-        from backoffice.workflows.executor import RQExecutor
-
-        RQExecutor(connect()).submit([int(run_id)])
+        submit_runs([int(run_id)])
         return [
             BuilderState.load_runs,
             BuilderState.open_run(str(run_id)),

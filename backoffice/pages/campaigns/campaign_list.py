@@ -13,6 +13,7 @@ from backoffice.i18n import format_money
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.org.stores import visible_stores
+from backoffice.workflows.campaigns import builder as wb
 from backoffice.workflows.campaigns.lifecycle import (
     WorkflowInput,
     create_workflow,
@@ -21,7 +22,6 @@ from backoffice.workflows.campaigns.lifecycle import (
     workflow_overview,
 )
 from backoffice.workflows.campaigns.starters import STARTERS, create_from_starter
-from backoffice.workflows.nodes import REGISTRY
 
 ALL = "all"
 STATUSES = ("draft", "published", "paused", "archived")
@@ -73,9 +73,7 @@ class WorkflowListState(SessionState):
                 "status": r.status,
                 "status_label": self._tr(f"wfstatus.{r.status}"),
                 "version": f"v{r.version}" if r.version else "—",
-                "trigger": self._tr(REGISTRY[r.trigger_type].label)
-                if r.trigger_type in REGISTRY
-                else "—",
+                "trigger": self._tr(wb.node_type_label(r.trigger_type)),
                 "runs": str(r.runs_7d),
                 "conversion": f"{r.conversion.rate:.0%} · {format_money(r.conversion.revenue_cents, self.lang)}"
                 if r.goal_kind
@@ -88,11 +86,7 @@ class WorkflowListState(SessionState):
 
     @rx.event
     def open_page(self) -> Any:
-        self.trigger_options = [
-            [key, self._tr(node.label)]
-            for key, node in REGISTRY.items()
-            if node.category == "trigger"
-        ]
+        self.trigger_options = [[key, self._tr(label)] for key, label in wb.trigger_types()]
         self.starters = [
             {
                 "key": s.key,
@@ -110,7 +104,7 @@ class WorkflowListState(SessionState):
 
     @rx.event
     def set_trigger_filter(self, value: str) -> Any:
-        self.trigger_filter = value if value in REGISTRY else ALL
+        self.trigger_filter = value if wb.is_node_type(value) else ALL
         return self._refresh()
 
     @rx.event

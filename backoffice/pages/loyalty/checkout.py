@@ -18,9 +18,9 @@ from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty import coupons, points, tiers, wallet
 from backoffice.services.loyalty.sales import SaleInput, SaleItem, quote_sale, record_sale
 from backoffice.services.members.counter import find_member_at_counter
-from backoffice.services.members.phones import mask_phone
 from backoffice.services.org.access import require
 from backoffice.services.org.stores import visible_stores
+from backoffice.services.phones import mask_phone
 
 NO_COUPON = "none"
 

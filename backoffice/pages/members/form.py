@@ -12,10 +12,10 @@ from backoffice.errors import DomainError, ValidationFailed
 from backoffice.models import FieldType
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members import forms
 from backoffice.services.members.profiles import (
     MemberInput,
-    create_member,
     get_member_for_edit,
     update_member,
 )
@@ -139,7 +139,7 @@ class MemberFormState(SessionState):
                     member = update_member(session, actor, self.member_id, data)
                     message = "member.updated"
                 else:
-                    member = create_member(session, actor, data)
+                    member = enrol_member(session, actor, data)
                     message = "member.created"
                 member_id = member.id
         except ValidationFailed as exc:

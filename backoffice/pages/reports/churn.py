@@ -20,13 +20,9 @@ from backoffice.pages.reports.filters import (
     report_table,
 )
 from backoffice.pages.session import SessionState, SignedOut, tr
-from backoffice.services.reports.churn import (
-    ChurnRule,
-    churn_list,
-    start_winback,
-    submit_runs,
-    winback_workflows,
-)
+from backoffice.services.reports.churn import ChurnRule, churn_list
+from backoffice.workflows.campaigns.from_reports import start_winback, winback_workflows
+from backoffice.workflows.campaigns.handoff import submit_runs
 
 
 class ChurnState(ReportFilterState):

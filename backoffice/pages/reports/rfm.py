@@ -28,8 +28,8 @@ from backoffice.services.reports.rfm import (
     default_thresholds,
     rfm_groups,
     rfm_members,
-    save_group_segment,
 )
+from backoffice.workflows.campaigns.from_reports import save_group_segment
 
 
 class RfmState(ReportFilterState):

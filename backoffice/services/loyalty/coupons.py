@@ -194,6 +194,14 @@ class BulkIssueReport:
     skipped: int
 
 
+def template_of(session: Session, coupon: Coupon) -> CouponTemplate:
+    """The template a coupon was issued from (its name, kind and value)."""
+    template = session.get(CouponTemplate, coupon.template_id)
+    if template is None:
+        raise NotFound("error.not_found")
+    return template
+
+
 def issue_to_members(
     session: Session,
     actor: Actor,

@@ -57,6 +57,20 @@ def balance_of(session: Session, member_id: int) -> int:
     return int(account or 0)
 
 
+def balances_of(session: Session, member_ids: list[int]) -> dict[int, int]:
+    """Each member's points balance (members without an account are left out: 0)."""
+    found: dict[int, int] = {}
+    for start in range(0, len(member_ids), 900):
+        found.update(
+            session.exec(
+                select(PointsAccount.member_id, PointsAccount.balance).where(
+                    col(PointsAccount.member_id).in_(member_ids[start : start + 900])
+                )
+            ).all()
+        )
+    return found
+
+
 def credit(
     session: Session,
     member_id: int,

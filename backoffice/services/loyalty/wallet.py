@@ -33,6 +33,19 @@ def balances(session: Session, member_id: int) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
+def totals_of(session: Session, member_ids: list[int]) -> dict[int, int]:
+    """Each member's stored value, principal plus bonus, in cents."""
+    found: dict[int, int] = {}
+    for start in range(0, len(member_ids), 900):
+        for member_id, principal, bonus in session.exec(
+            select(WalletAccount.member_id, WalletAccount.principal, WalletAccount.bonus).where(
+                col(WalletAccount.member_id).in_(member_ids[start : start + 900])
+            )
+        ).all():
+            found[int(member_id)] = int(principal) + int(bonus)
+    return found
+
+
 def entry_for_request(session: Session, request_id: str | None) -> WalletEntry | None:
     if not request_id:
         return None

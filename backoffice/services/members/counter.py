@@ -13,8 +13,8 @@ from sqlmodel import Session, or_, select
 
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import Member, MemberStatus
-from backoffice.services.members.phones import normalize_phone
 from backoffice.services.org.access import Actor, require
+from backoffice.services.phones import normalize_phone
 
 # Serving a member at the counter: checkout, top-up or catalog redemption.
 COUNTER_PERMISSIONS = ("sales.create", "wallet.topup", "points.redeem")

@@ -14,7 +14,6 @@ from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import t
 from backoffice.models import Member, Store
 from backoffice.services.members import forms
-from backoffice.services.members.phones import display_phone, mask_phone
 from backoffice.services.members.profiles import (
     MemberInput,
     MemberQuery,
@@ -24,6 +23,7 @@ from backoffice.services.members.profiles import (
 )
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
+from backoffice.services.phones import display_phone, mask_phone
 
 MAX_IMPORT_ROWS = 200_000
 BASE_COLUMNS = [

@@ -28,15 +28,15 @@ from backoffice.models.members import Gender
 from backoffice.services import events
 from backoffice.services.members import forms
 from backoffice.services.members.custom_field_index import custom_contains, custom_equals
-from backoffice.services.members.phones import (
+from backoffice.services.org import audit
+from backoffice.services.org.access import Actor, require, restrict, scoped_store_ids
+from backoffice.services.org.stores import ensure_store_exists
+from backoffice.services.phones import (
     display_phone,
     mask_phone,
     normalize_phone,
     phone_search_key,
 )
-from backoffice.services.org import audit
-from backoffice.services.org.access import Actor, require, restrict, scoped_store_ids
-from backoffice.services.org.stores import ensure_store_exists
 from backoffice.services.reports import daily_stats
 
 MAX_PAGE_SIZE = 200
@@ -238,14 +238,15 @@ def _check_unique(
 def create_member(
     session: Session, actor: Actor, data: MemberInput, *, source: str = "form"
 ) -> Member:
-    """Register a member at a store in the actor's scope."""
+    """Register a member at a store in the actor's scope (the sign-up and referral points are
+    `loyalty.enrolment.enrol_member`'s: an import or the demo brings members without them)."""
     require(actor, "members.write")
     if data.home_store_id is None and actor.home_store_id is not None:
         data = data.model_copy(update={"home_store_id": actor.home_store_id})
     values = validate_member(session, data, forms.list_fields(session))
     require(actor, "members.write", values["home_store_id"])
     _check_unique(session, actor, values, None)
-    referrer = _find_referrer(session, data.referrer_ref)
+    referrer = find_referrer(session, data.referrer_ref)
     tags = clean_tags(data.tags)
     generated = "member_no" not in values
     member = Member(
@@ -283,8 +284,6 @@ def create_member(
         store_id=member.home_store_id,
         payload={"source": source},
     )
-    if source not in NO_WELCOME_POINTS:
-        _welcome_points(session, member, referrer)
     return member
 
 
@@ -297,11 +296,7 @@ def _free_member_no(session: Session, number: str) -> str:
     return candidate
 
 
-# Members brought over from another system already have their history: no welcome points.
-NO_WELCOME_POINTS = ("import", "demo")
-
-
-def _find_referrer(session: Session, ref: str) -> Member | None:
+def find_referrer(session: Session, ref: str) -> Member | None:
     """A referral code is the referrer's member number or phone number."""
     ref = ref.strip()
     if not ref:
@@ -313,36 +308,6 @@ def _find_referrer(session: Session, ref: str) -> Member | None:
     if referrer is None or referrer.status != MemberStatus.ACTIVE:
         raise ValidationFailed({"referrer_ref": "error.referrer_unknown"})
     return referrer
-
-
-def _welcome_points(session: Session, member: Member, referrer: Member | None) -> None:
-    from backoffice.models import EarnRuleKind, PointsKind
-    from backoffice.services.loyalty import points
-    from backoffice.services.loyalty.earn_rules import fixed_points
-
-    signup = fixed_points(session, EarnRuleKind.SIGNUP, member.home_store_id)
-    if signup:
-        points.credit(
-            session,
-            member.id or 0,
-            signup,
-            PointsKind.EARN,
-            cause_type="signup",
-            cause_id=member.id,
-            store_id=member.home_store_id,
-        )
-    if referrer is not None:
-        bonus = fixed_points(session, EarnRuleKind.REFERRAL, member.home_store_id)
-        if bonus:
-            points.credit(
-                session,
-                referrer.id or 0,
-                bonus,
-                PointsKind.EARN,
-                cause_type="referral",
-                cause_id=member.id,
-                store_id=member.home_store_id,
-            )
 
 
 def _load_in_scope(

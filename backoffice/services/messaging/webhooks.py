@@ -285,7 +285,7 @@ def _claim(session: Session, delivery_id: int, attempts: int) -> bool:
 def attempt_delivery(delivery_id: int, attempts: int, engine: Any = None) -> Attempt | None:
     """One attempt: claim, POST (no transaction open), record the outcome. None: not ours."""
     from backoffice.db import session_scope
-    from backoffice.workflows.webhooks import WebhookFailed, post_signed
+    from backoffice.services.messaging.signed_http import WebhookFailed, post_signed
 
     with session_scope(engine) as session:
         if not _claim(session, delivery_id, attempts):

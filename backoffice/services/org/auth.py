@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from passlib.context import CryptContext
@@ -15,8 +12,14 @@ from sqlmodel import Session, or_, select
 from backoffice.errors import AuthFailed, ValidationFailed
 from backoffice.models import Staff, StaffSession
 from backoffice.models.base import utcnow
-from backoffice.services.org import audit
+from backoffice.services.org import audit, two_factor
 from backoffice.services.org.access import Actor, load_actor
+from backoffice.services.org.staff_sessions import (
+    SignInResult,
+    open_session,
+    revoke_sessions,
+    token_hash,
+)
 from backoffice.settings import get_settings
 
 _pwd = CryptContext(
@@ -50,22 +53,6 @@ def check_password_policy(password: str, field: str = "password") -> None:
         raise ValidationFailed({field: "error.password_weak"})
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass
-class SignInResult:
-    """A session token, or, when `second_step` is set ("verify" or "enrol"), the handle of
-    a pending sign-in that still needs an authenticator code (see services/two_factor.py)."""
-
-    token: str
-    actor: Actor
-    remember: bool
-    max_age_seconds: int
-    second_step: str = ""
-
-
 def find_staff_by_login(session: Session, login: str) -> Staff | None:
     """A login is a username or a phone number."""
     login = login.strip()
@@ -74,7 +61,7 @@ def find_staff_by_login(session: Session, login: str) -> Staff | None:
     conditions = [Staff.username == login]
     digits = "".join(c for c in login if c.isdigit() or c == "+")
     if digits:
-        from backoffice.services.members.phones import normalize_phone
+        from backoffice.services.phones import normalize_phone
 
         with contextlib.suppress(ValidationFailed):
             conditions.append(Staff.phone == normalize_phone(digits))
@@ -152,54 +139,12 @@ def sign_in(
             raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
         raise AuthFailed("error.bad_credentials", field="password")
 
-    from backoffice.services.org import two_factor
-
     step = two_factor.second_step_for(session, staff)
     if step:
         # The failed-attempt counter is kept: wrong codes count toward the same lockout,
         # and a right password must not reset it between guesses.
         return two_factor.open_challenge(session, staff, step, remember, ip)
     return open_session(session, staff, remember, ip)
-
-
-def open_session(
-    session: Session, staff: Staff, remember: bool, ip: str, *, method: str = "password"
-) -> SignInResult:
-    """Every check passed: lift the lockout counter, open a session and audit the sign-in."""
-    settings = get_settings()
-    staff.failed_logins = 0
-    staff.locked_until = None
-    session.add(staff)
-    token = secrets.token_urlsafe(32)
-    lifetime = (
-        timedelta(days=settings.remember_days)
-        if remember
-        else timedelta(hours=settings.session_hours)
-    )
-    session.add(
-        StaffSession(
-            token_hash=_token_hash(token),
-            staff_id=staff.id or 0,
-            expires_at=utcnow() + lifetime,
-            remember=remember,
-            ip=ip[:64],
-        )
-    )
-    actor = load_actor(session, staff)
-    changes: dict[str, object] = {"remember": remember}
-    if method != "password":
-        changes["second_factor"] = method
-    audit.record(
-        session,
-        actor,
-        "auth.sign_in",
-        target_type="staff",
-        target_id=staff.id,
-        changes=changes,
-    )
-    return SignInResult(
-        token=token, actor=actor, remember=remember, max_age_seconds=int(lifetime.total_seconds())
-    )
 
 
 def attempt_sign_in(
@@ -221,7 +166,7 @@ def actor_for_token(session: Session, token: str | None) -> Actor | None:
     if not token or len(token) > 200:
         return None
     row = session.exec(
-        select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
+        select(StaffSession).where(StaffSession.token_hash == token_hash(token))
     ).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
@@ -242,7 +187,7 @@ def sign_out(session: Session, token: str | None) -> None:
     if not token:
         return
     row = session.exec(
-        select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
+        select(StaffSession).where(StaffSession.token_hash == token_hash(token))
     ).first()
     if row is None or row.revoked_at is not None:
         return
@@ -251,20 +196,6 @@ def sign_out(session: Session, token: str | None) -> None:
     staff = session.get(Staff, row.staff_id)
     actor = load_actor(session, staff) if staff else None
     audit.record(session, actor, "auth.sign_out", target_type="staff", target_id=row.staff_id)
-
-
-def revoke_sessions(session: Session, staff_id: int, keep_token: str | None = None) -> None:
-    keep = _token_hash(keep_token) if keep_token else None
-    rows = session.exec(
-        select(StaffSession).where(
-            StaffSession.staff_id == staff_id,
-            StaffSession.revoked_at.is_(None),  # type: ignore[union-attr]
-        )
-    ).all()
-    for row in rows:
-        if row.token_hash != keep:
-            row.revoked_at = utcnow()
-            session.add(row)
 
 
 def change_own_password(

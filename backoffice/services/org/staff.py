@@ -11,10 +11,10 @@ from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.i18n import LOCALES
 from backoffice.models import Role, Staff, StaffStore, Store
 from backoffice.models.base import utcnow
-from backoffice.services.members.phones import normalize_phone
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.org.auth import check_password_policy, hash_password, revoke_sessions
+from backoffice.services.phones import normalize_phone
 
 
 class StaffInput(BaseModel):

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from backoffice.errors import Conflict, NotFound, ValidationFailed
 from backoffice.models import Store
-from backoffice.services.members.phones import normalize_phone
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require, restrict
+from backoffice.services.phones import normalize_phone
 
 
 class StoreInput(BaseModel):

@@ -25,7 +25,7 @@ from backoffice.models.base import utcnow
 from backoffice.sealed import is_sealed, seal, unseal
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, load_actor, require
-from backoffice.services.org.auth import SignInResult, open_session, revoke_sessions
+from backoffice.services.org.staff_sessions import SignInResult, open_session, revoke_sessions
 from backoffice.settings import get_settings
 
 ISSUER = "会员管理 Back-office"

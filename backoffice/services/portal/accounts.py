@@ -33,11 +33,12 @@ from backoffice.models import (
     Store,
 )
 from backoffice.models.base import utcnow
-from backoffice.services.members.phones import normalize_phone
-from backoffice.services.members.profiles import MemberInput, _find_referrer, create_member
+from backoffice.services.loyalty.enrolment import enrol_member
+from backoffice.services.members.profiles import MemberInput, find_referrer
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor
 from backoffice.services.org.auth import check_password_policy, hash_password, verify_password
+from backoffice.services.phones import normalize_phone
 from backoffice.settings import get_settings
 
 # Verified against when the phone is unknown, so timing does not reveal who is a member.
@@ -158,7 +159,7 @@ def sign_up(session: Session, data: SignUpInput, ip: str = "") -> MemberSignIn:
         errors["consent"] = "error.privacy_consent_required"
     referrer = None
     try:
-        referrer = _find_referrer(session, data.referrer_ref)
+        referrer = find_referrer(session, data.referrer_ref)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if phone and not errors:
@@ -171,7 +172,7 @@ def sign_up(session: Session, data: SignUpInput, ip: str = "") -> MemberSignIn:
     if errors:
         raise ValidationFailed(errors)
     store_id = signup_store(session, referrer)
-    member = create_member(
+    member = enrol_member(
         session,
         _signup_actor(store_id),
         MemberInput(

@@ -37,7 +37,7 @@ from backoffice.services import events
 from backoffice.services.loyalty import catalog, coupons, points, tiers
 from backoffice.services.loyalty import wallet as wallet_service
 from backoffice.services.members import forms
-from backoffice.services.messaging import messages as messaging
+from backoffice.services.messaging import rules
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require, restrict
 from backoffice.services.portal.accounts import PortalMember, revoke_member_sessions
@@ -204,17 +204,17 @@ def update_profile(session: Session, me: PortalMember, values: dict[str, Any]) -
 
 def marketing_consents(session: Session, me: PortalMember) -> dict[str, bool]:
     _member(session, me)
-    return {c.value: messaging.has_consent(session, me.member_id, c) for c in MARKETING_CHANNELS}
+    return {c.value: rules.has_consent(session, me.member_id, c) for c in MARKETING_CHANNELS}
 
 
 def set_marketing_consent(session: Session, me: PortalMember, channel: str, granted: bool) -> None:
     member = _member(session, me)
     if channel not in {c.value for c in MARKETING_CHANNELS}:
         raise ValidationFailed({"channel": "error.choice"})
-    before = messaging.has_consent(session, me.member_id, Channel(channel))
+    before = rules.has_consent(session, me.member_id, Channel(channel))
     if before == granted:
         return
-    messaging.set_consent(session, me.member_id, Channel(channel), granted)
+    rules.set_consent(session, me.member_id, Channel(channel), granted)
     audit.record(
         session,
         None,

@@ -4,27 +4,20 @@ win-back: tag them, and optionally start a published manual-trigger workflow for
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, insert
+from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
-from backoffice.models import Member, MemberStatus, MemberTag, Store, Workflow, WorkflowStatus
+from backoffice.models import Member, MemberStatus, Store
 from backoffice.models.base import utcnow
 from backoffice.models.reports import MemberSalesSummary
-from backoffice.services.org import audit
-from backoffice.services.org.access import Actor, require
+from backoffice.services.org.access import Actor
 from backoffice.services.reports.daily_stats import epoch_day
 from backoffice.services.reports.dashboard import report_stores
-from backoffice.settings import get_settings
-
-MANUAL_TRIGGER = "trigger.manual"
 
 
 @dataclass
@@ -134,102 +127,3 @@ def churn_member_ids(
     rule.check()
     sub = _statement(stores, rule, epoch_day(utcnow())).subquery()
     return [int(m) for m in session.exec(select(sub.c.member_id)).all()]
-
-
-def winback_workflows(session: Session, actor: Actor) -> list[Workflow]:
-    """Published manual-trigger workflows the actor may start (for the win-back choice)."""
-    if not actor.can("workflows.design"):
-        return []
-    from backoffice.workflows.campaigns.lifecycle import list_workflows
-
-    return [
-        w
-        for w in list_workflows(session, actor, WorkflowStatus.PUBLISHED.value)
-        if w.trigger_type == MANUAL_TRIGGER
-    ]
-
-
-@dataclass
-class Winback:
-    tag: str
-    members: int
-    run_ids: list[int] = field(default_factory=list)
-
-
-def start_winback(
-    session: Session,
-    actor: Actor,
-    store_ids: list[int] | None,
-    rule: ChurnRule,
-    workflow_id: int | None = None,
-) -> Winback:
-    """Tag today's churn list (so any campaign or segment can use it: "has tag churn-…"),
-    and, when a workflow is chosen, start it for each of them at once."""
-    require(actor, "members.write")
-    ids = churn_member_ids(session, actor, store_ids, rule)
-    if not ids:
-        raise ValidationFailed({"members": "error.churn_empty"})
-    zone = ZoneInfo(get_settings().default_timezone)
-    tag = "churn-" + utcnow().astimezone(zone).strftime("%Y%m%d")
-    have = set()
-    for start in range(0, len(ids), 900):
-        have.update(
-            session.exec(
-                select(MemberTag.member_id).where(
-                    MemberTag.tag == tag, col(MemberTag.member_id).in_(ids[start : start + 900])
-                )
-            ).all()
-        )
-    fresh = [{"member_id": m, "tag": tag} for m in ids if m not in have]
-    for start in range(0, len(fresh), 5000):
-        session.execute(insert(MemberTag.__table__), fresh[start : start + 5000])
-    result = Winback(tag=tag, members=len(ids))
-    if workflow_id:
-        result.run_ids = _start_workflow(session, actor, workflow_id, ids)
-    audit.record(
-        session,
-        actor,
-        "reports.winback",
-        target_type="workflow" if workflow_id else "tag",
-        target_id=workflow_id,
-        changes={
-            "tag": tag,
-            "members": len(ids),
-            "factor": rule.factor,
-            "runs": len(result.run_ids),
-        },
-    )
-    return result
-
-
-def _start_workflow(session: Session, actor: Actor, workflow_id: int, ids: list[int]) -> list[int]:
-    from backoffice.workflows.campaigns.lifecycle import get_workflow
-    from backoffice.workflows.engine import start_runs
-
-    require(actor, "workflows.design")
-    workflow = get_workflow(session, actor, workflow_id)
-    if workflow.status != WorkflowStatus.PUBLISHED or workflow.trigger_type != MANUAL_TRIGGER:
-        raise ValidationFailed({"workflow": "error.workflow_not_manual"})
-    if workflow.store_ids:  # a store campaign only touches its own stores' members
-        from backoffice.services.reports.daily_stats import _home_stores
-
-        allowed, homes = set(workflow.store_ids), _home_stores(session, ids)
-        ids = [m for m in ids if homes.get(m) in allowed]
-    return start_runs(session, workflow, ids, f"winback:{uuid.uuid4().hex[:12]}")
-
-
-def submit_runs(run_ids: list[int], executor: Callable[[list[int]], None] | None = None) -> bool:
-    """Hand started runs to the workers; when Redis is unreachable the minute tick's
-    recovery of stale runs picks them up, so this never loses them."""
-    if not run_ids:
-        return True
-    try:
-        if executor is None:
-            from backoffice.queue import connect
-            from backoffice.workflows.executor import RQExecutor
-
-            executor = RQExecutor(connect()).submit
-        executor(run_ids)
-        return True
-    except Exception:  # noqa: BLE001  (the runs are rows; the reconciler will advance them)
-        return False

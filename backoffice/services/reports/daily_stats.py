@@ -225,7 +225,7 @@ def points_entries(
 ) -> None:
     """Points ledger entries written at `when`: (member_id, store_id or None, kind, delta)."""
     rows = list(entries)
-    homes = _home_stores(session, [m for m, s, _, _ in rows if s is None])
+    homes = home_stores(session, [m for m, s, _, _ in rows if s is None])
     totals: dict[tuple[date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for member_id, store_id, kind, delta in rows:
         store = store_id if store_id is not None else homes.get(member_id)
@@ -237,7 +237,7 @@ def points_entries(
         bump_store(session, day, store, **deltas)
 
 
-def _home_stores(session: Session, member_ids: list[int]) -> dict[int, int]:
+def home_stores(session: Session, member_ids: list[int]) -> dict[int, int]:
     out: dict[int, int] = {}
     ids = sorted(set(member_ids))
     for start in range(0, len(ids), 900):
@@ -263,7 +263,7 @@ def _wallet_figures(kind: WalletKind | str, principal: int, bonus: int) -> dict[
 def wallet_entry(session: Session, entry: WalletEntry) -> None:
     store = entry.store_id
     if store is None:
-        store = _home_stores(session, [entry.member_id]).get(entry.member_id)
+        store = home_stores(session, [entry.member_id]).get(entry.member_id)
     if store is None:
         return
     day = local_day(session, store, entry.created_at)
@@ -273,7 +273,7 @@ def wallet_entry(session: Session, entry: WalletEntry) -> None:
 
 
 def coupon_issued(session: Session, coupon: Coupon) -> None:
-    store = _home_stores(session, [coupon.member_id]).get(coupon.member_id)
+    store = home_stores(session, [coupon.member_id]).get(coupon.member_id)
     if store is not None:
         bump_store(session, local_day(session, store, coupon.issued_at), store, coupons_issued=1)
 
@@ -286,7 +286,7 @@ def coupon_used(session: Session, store_id: int, used_at: datetime, change: int)
 def messages_sent(session: Session, sent: Iterable[tuple[int, datetime]]) -> None:
     """(member_id, sent_at) of messages that reached the SENT status."""
     rows = list(sent)
-    homes = _home_stores(session, [m for m, _ in rows])
+    homes = home_stores(session, [m for m, _ in rows])
     totals: dict[tuple[date, int], int] = defaultdict(int)
     for member_id, when in rows:
         store = homes.get(member_id)

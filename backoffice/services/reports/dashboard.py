@@ -24,8 +24,8 @@ from backoffice.models import (
 from backoffice.models.base import utcnow
 from backoffice.models.reports import STORE_FIGURES, DailyStoreStats, MemberSalesSummary
 from backoffice.services.org.access import Actor, require, scoped_store_ids
+from backoffice.services.reports.attribution import attribute_runs
 from backoffice.settings import get_settings
-from backoffice.workflows.campaigns.lifecycle import attribute_runs
 
 MAX_RANGE_DAYS = 731
 GRAINS = ("day", "week", "month")

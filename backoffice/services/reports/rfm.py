@@ -15,7 +15,7 @@ from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
-from backoffice.models import Member, Segment, Store
+from backoffice.models import Member, Store
 from backoffice.models.base import utcnow
 from backoffice.models.reports import MemberSalesSummary
 from backoffice.services.reports.daily_stats import epoch_day
@@ -216,24 +216,3 @@ def group_condition(group: str, t: RfmThresholds) -> dict[str, Any]:
             },
         ],
     }
-
-
-def save_group_segment(
-    session: Session,
-    actor: Any,
-    store_ids: list[int] | None,
-    t: RfmThresholds,
-    group: str,
-    name: str,
-) -> Segment:
-    """Save a group as a workflow segment (audited by services/workflows.save_segment)."""
-    from backoffice.workflows.campaigns.lifecycle import SegmentInput, save_segment
-
-    stores = report_stores(session, actor, store_ids)
-    t.check()
-    segment_stores = [] if stores is None else stores  # []: HQ, every store
-    return save_segment(
-        session,
-        actor,
-        SegmentInput(name=name, store_ids=segment_stores, condition=group_condition(group, t)),
-    )

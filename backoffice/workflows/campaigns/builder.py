@@ -750,3 +750,26 @@ def validate_shape(draft: dict[str, Any]) -> Graph:
         return Graph.model_validate(draft)
     except ValidationError as exc:
         raise ValidationFailed({"graph": "error.graph_invalid"}) from exc
+
+
+# ---- the node catalog as pages read it -----------------------------------------------------
+
+
+def is_node_type(node_type: str) -> bool:
+    return node_type in REGISTRY
+
+
+def node_type_label(node_type: str, fallback: str = "—") -> str:
+    """The catalog key of a node type's name (to translate), or `fallback` for an unknown one."""
+    kind = REGISTRY.get(node_type)
+    return kind.label if kind is not None else fallback
+
+
+def node_type_help(node_type: str) -> str:
+    kind = REGISTRY.get(node_type)
+    return kind.help if kind is not None else ""
+
+
+def trigger_types() -> list[tuple[str, str]]:
+    """(type, label key) of every trigger, in catalog order."""
+    return [(key, node.label) for key, node in REGISTRY.items() if node.category == "trigger"]

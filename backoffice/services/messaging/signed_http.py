@@ -1,4 +1,4 @@
-"""Outgoing HTTP calls signed with HMAC-SHA256 (workflow webhook action)."""
+"""Outgoing HTTP calls signed with HMAC-SHA256: webhook deliveries and the workflow webhook step."""
 
 from __future__ import annotations
 
