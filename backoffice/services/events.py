@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from backoffice.models import DomainEvent, Member
-from backoffice.services.org.access import Actor, require
+from backoffice.services.org.access import Actor, require, restrict
 
 
 def emit(
@@ -37,8 +37,7 @@ def events_after(
         .outerjoin(Member, col(Member.id) == DomainEvent.member_id)
         .where(col(DomainEvent.id) > after_id)
     )
-    if actor.store_ids is not None:
-        stmt = stmt.where(store.in_(sorted(actor.store_ids) or [-1]))
+    stmt = restrict(stmt, actor, store)
     if name:
         stmt = stmt.where(DomainEvent.name == name)
     return list(session.exec(stmt.order_by(DomainEvent.id).limit(max(1, min(limit, 500)))).all())

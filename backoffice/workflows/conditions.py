@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, exists, false, func, literal_column, not_, or_, true
+from sqlalchemy import and_, exists, false, literal_column, not_, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -20,13 +20,10 @@ from backoffice.models import (
     MemberConsent,
     MemberStatus,
     MemberTag,
-    PointsEntry,
-    PointsKind,
-    Sale,
-    SaleStatus,
     Tier,
 )
 from backoffice.models.base import utcnow
+from backoffice.services.loyalty.activity import activity_subquery
 from backoffice.services.members.custom_field_index import value_sql
 
 MEMBER_FIELDS = (
@@ -148,33 +145,7 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
         return not_(has) if rule.op == "ne" else has
     if rule.kind == "activity":
         since = utcnow() - timedelta(days=rule.days)
-        if rule.field == "points":
-            measure = (
-                select(func.coalesce(func.sum(PointsEntry.delta), 0))
-                .where(
-                    PointsEntry.member_id == Member.id,
-                    PointsEntry.kind == PointsKind.EARN,
-                    PointsEntry.created_at >= since,
-                )
-                .scalar_subquery()
-            )
-        elif rule.field == "visits":
-            measure = (
-                select(func.count())
-                .select_from(Sale)
-                .where(
-                    Sale.member_id == Member.id,
-                    Sale.created_at >= since,
-                    Sale.status != SaleStatus.REFUNDED,
-                )
-                .scalar_subquery()
-            )
-        else:
-            measure = (
-                select(func.coalesce(func.sum(Sale.due_cents - Sale.refunded_cents), 0))
-                .where(Sale.member_id == Member.id, Sale.created_at >= since)
-                .scalar_subquery()
-            )
+        measure = activity_subquery(rule.field or "spend", Member.id, since)
         return _compare(measure, rule.op, rule.value)
     if rule.kind == "rfm":
         return _compare(_rfm_measure(rule.field), rule.op, rule.value)

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from backoffice.errors import NotFound, ValidationFailed
-from backoffice.models import Member, PointsEntry, PointsKind, Sale, SaleStatus, Tier, TierMetric
+from backoffice.models import Member, Tier, TierMetric
 from backoffice.models.base import utcnow
 from backoffice.services import events
+from backoffice.services.loyalty.activity import activity_of, activity_totals
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, member_in_scope, require
 from backoffice.services.reports import daily_stats
@@ -128,32 +129,7 @@ def metric_value(
 ) -> int:
     """Spend (cents), visits or points earned by one member within the rolling window."""
     since = (now or utcnow()) - timedelta(days=window_days)
-    if metric == TierMetric.POINTS:
-        value = session.exec(
-            select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
-                PointsEntry.member_id == member_id,
-                PointsEntry.kind == PointsKind.EARN,
-                PointsEntry.created_at >= since,
-            )
-        ).one()
-        return int(value)
-    if metric == TierMetric.VISITS:
-        value = session.exec(
-            select(func.count())
-            .select_from(Sale)
-            .where(
-                Sale.member_id == member_id,
-                Sale.created_at >= since,
-                Sale.status != SaleStatus.REFUNDED,
-            )
-        ).one()
-        return int(value)
-    value = session.exec(
-        select(func.coalesce(func.sum(Sale.due_cents - Sale.refunded_cents), 0)).where(
-            Sale.member_id == member_id, Sale.created_at >= since
-        )
-    ).one()
-    return int(value)
+    return activity_of(session, metric, member_id, since)
 
 
 def _move(
@@ -260,7 +236,7 @@ def evaluate_downgrades(
                 break
             last_id = members[-1].id or 0
             ids = [m.id or 0 for m in members]
-            values = _bulk_metric(session, ids, tier.metric, since)
+            values = activity_totals(session, tier.metric, ids, since)
             lower = [t for t in tiers if t.rank < tier.rank]
             for member in members:
                 checked += 1
@@ -286,38 +262,6 @@ def evaluate_downgrades(
                 downgraded += 1
             session.flush()
     return DowngradeReport(checked=checked, downgraded=downgraded)
-
-
-def _bulk_metric(
-    session: Session, ids: list[int], metric: TierMetric, since: datetime
-) -> dict[int, int]:
-    if metric == TierMetric.POINTS:
-        stmt = (
-            select(PointsEntry.member_id, func.sum(PointsEntry.delta))
-            .where(
-                col(PointsEntry.member_id).in_(ids),
-                PointsEntry.kind == PointsKind.EARN,
-                PointsEntry.created_at >= since,
-            )
-            .group_by(PointsEntry.member_id)
-        )
-    elif metric == TierMetric.VISITS:
-        stmt = (
-            select(Sale.member_id, func.count())
-            .where(
-                col(Sale.member_id).in_(ids),
-                Sale.created_at >= since,
-                Sale.status != SaleStatus.REFUNDED,
-            )
-            .group_by(Sale.member_id)
-        )
-    else:
-        stmt = (
-            select(Sale.member_id, func.sum(Sale.due_cents - Sale.refunded_cents))
-            .where(col(Sale.member_id).in_(ids), Sale.created_at >= since)
-            .group_by(Sale.member_id)
-        )
-    return {int(m): int(v or 0) for m, v in session.exec(stmt).all()}
 
 
 @dataclass

@@ -256,8 +256,7 @@ def list_audit(
     """Audit entries for HQ auditors/admins, newest first, with filters."""
     require(actor, "audit.read")
     stmt = select(AuditEntry)
-    if actor.store_ids is not None:
-        stmt = restrict(stmt, actor, AuditEntry.store_id)
+    stmt = restrict(stmt, actor, AuditEntry.store_id)
     if filters.actor:
         stmt = stmt.where(col(AuditEntry.actor_name).contains(filters.actor))
     if filters.role:

@@ -23,7 +23,7 @@ from backoffice.models import (
 )
 from backoffice.models.base import utcnow
 from backoffice.models.reports import STORE_FIGURES, DailyStoreStats, MemberSalesSummary
-from backoffice.services.org.access import Actor, require, scoped_store_ids
+from backoffice.services.org.access import Actor, require, restrict, scoped_store_ids
 from backoffice.services.reports.attribution import attribute_runs
 from backoffice.settings import get_settings
 
@@ -413,6 +413,5 @@ def store_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """The shops a report filter may offer: non-HQ stores in scope."""
     require(actor, "reports.read")
     stmt = select(Store.id, Store.code, Store.name).where(col(Store.is_hq).is_(False))
-    if actor.store_ids is not None:
-        stmt = stmt.where(col(Store.id).in_(sorted(actor.store_ids) or [-1]))
+    stmt = restrict(stmt, actor, Store.id)
     return [(int(i), f"{c} {n}") for i, c, n in session.exec(stmt.order_by(Store.code)).all()]
