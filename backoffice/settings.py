@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     sms_gateway_token: str = ""
     # The JSON body the gateway expects; {to} and {text} are filled in (JSON-escaped).
     sms_gateway_payload: str = '{"to": "{to}", "text": "{text}"}'
+    # Message delivery: seconds between attempts after a timeout or 5xx (then "failed"),
+    # and sends per second per channel across all workers.
+    message_retry_seconds: str = "10,30,120,600,1800"
+    sms_per_second: float = 50.0
+    email_per_second: float = 20.0
+    message_timeout_seconds: float = 10.0
     webhook_timeout_seconds: float = 5.0
     # Outgoing webhook deliveries: seconds between attempts, and how many deliveries in a
     # row may fail for good before the subscription is switched off.
@@ -58,6 +64,8 @@ class Settings(BaseSettings):
     # stay "running" before the reconciler decides its job was lost.
     workflow_retry_seconds: str = "10,60,300"
     workflow_stale_seconds: int = 600
+    # How far back a scheduler that was down catches up on missed time triggers.
+    scheduler_catchup_hours: int = 24
     workflow_batch: int = 1000  # runs per RQ job
     # Member self-service (/m): the privacy policy version a sign-up agrees to, and the home
     # store of a member who signs up without a referral code (a store code; empty: the

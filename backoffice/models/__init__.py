@@ -47,6 +47,7 @@ from backoffice.models.two_factor import SignInChallenge, StaffRecoveryCode, Sta
 from backoffice.models.wallet import TopupRule, WalletAccount, WalletEntry, WalletKind
 from backoffice.models.workflows import (
     RunStatus,
+    SchedulerState,
     Segment,
     StaffTask,
     StepExecution,
@@ -81,6 +82,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxMessage",
     "RunStatus",
+    "SchedulerState",
     "Segment",
     "StaffTask",
     "StepExecution",

@@ -30,6 +30,7 @@ class MessageTemplate(SQLModel, table=True):
 
 class MessageStatus(StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by a delivery job until lease_until
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"  # banned words
@@ -40,6 +41,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("idempotency_key", name="uq_outbox_key"),
         Index("ix_outbox_member_created", "member_id", "created_at"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,6 +60,10 @@ class OutboxMessage(SQLModel, table=True):
     idempotency_key: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # Delivery: when a retry is due, and the claim of the job sending it (status SENDING).
+    next_attempt_at: datetime | None = None
+    lease_until: datetime | None = None
+    claim_token: str = Field(default="", max_length=32)
 
 
 class MemberConsent(SQLModel, table=True):

@@ -81,6 +81,9 @@ class WorkflowRun(SQLModel, table=True):
     error: str = Field(default="", max_length=1000)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # The RQ job that holds the run while it is "running" (None: advanced in place); the
+    # scheduler's reconciler re-queues runs whose job is gone, failed or no longer beats.
+    job_id: str | None = Field(default=None, max_length=40, index=True)
 
 
 class StepStatus(StrEnum):
@@ -134,3 +137,13 @@ class StaffTask(SQLModel, table=True):
     done_at: datetime | None = None
     idempotency_key: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SchedulerState(SQLModel, table=True):
+    """What the scheduler has done, kept in the database (the truth), not in Redis: the last
+    minute ticked (catch-up starts there), the last nightly run, the last session purge,
+    the last error of each task."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(default="", max_length=1000)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -6,6 +6,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import update
+from sqlmodel import col
+
+from backoffice.db import session_scope
+from backoffice.models import WorkflowRun
 from backoffice.workflows.engine import WaveReport, advance
 
 # The job that advances a batch of runs, named rather than imported: the jobs module
@@ -53,10 +58,11 @@ class RQExecutor:
 
         size = batch_size()
         for start in range(0, len(run_ids), size):
+            batch = run_ids[start : start + size]
+            job_id = f"runs-{uuid.uuid4().hex}"
+            hold_runs(batch, job_id)  # first: a job lost right after enqueue is still seen
             self.queue.enqueue(
-                ADVANCE_RUNS,
-                run_ids[start : start + size],
-                retry=Retry(max=3, interval=[2, 10, 30]),
+                ADVANCE_RUNS, batch, job_id=job_id, retry=Retry(max=3, interval=[2, 10, 30])
             )
 
     def wake_later(self, run_id: int, at: datetime) -> None:
@@ -65,3 +71,17 @@ class RQExecutor:
         self.queue.enqueue_at(
             at, ADVANCE_RUNS, [run_id], job_id=f"wake-{run_id}-{uuid.uuid4().hex[:12]}"
         )
+
+
+def hold_runs(run_ids: list[int], job_id: str) -> None:
+    """Record which RQ job holds these runs, so the scheduler can tell a lost batch (its job
+    gone, failed or silent) from one that is waiting in the queue or working."""
+    if not run_ids:
+        return
+    with session_scope() as session:
+        for start in range(0, len(run_ids), 900):
+            session.execute(
+                update(WorkflowRun)
+                .where(col(WorkflowRun.id).in_(run_ids[start : start + 900]))
+                .values(job_id=job_id)
+            )

@@ -1,73 +1,50 @@
-"""The periodic jobs beside the campaigns: session purge and the nightly loyalty run, each
-rescheduling itself, and the start-up call that puts them (and the minute tick) in the queue.
-"""
+"""The periodic jobs beside the campaigns, queued by the scheduler: the session purge and
+the nightly loyalty run; and the scheduler's state in the database."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from redis import Redis
-from rq import Queue, get_current_job
-from sqlmodel import delete
+from sqlmodel import Session, delete
 
 from backoffice.db import session_scope
-from backoffice.models import StaffSession
+from backoffice.models import SchedulerState, StaffSession
+from backoffice.models.base import utcnow
 from backoffice.services.loyalty.nightly import run_nightly
 from backoffice.settings import get_settings
-from backoffice.workflows.jobs import tick
-
-SESSION_PURGE_EVERY = timedelta(hours=6)
 
 
 def purge_expired_sessions() -> int:
-    """Delete sign-in sessions that ended more than a day ago; reschedules itself."""
-    cutoff = datetime.now(UTC) - timedelta(days=1)
+    """Delete sign-in sessions that ended more than a day ago (the scheduler queues this
+    every six hours)."""
+    cutoff = utcnow() - timedelta(days=1)
     with session_scope() as session:
         result = session.exec(delete(StaffSession).where(StaffSession.expires_at < cutoff))  # type: ignore[call-overload]
-        removed = result.rowcount or 0
-    job = get_current_job()
-    if job is not None:  # run again later, so the table never grows without bound
-        # One job id per time slot: restarts and re-deliveries do not multiply the chain.
-        next_run = datetime.now(UTC) + SESSION_PURGE_EVERY
-        Queue("default", connection=job.connection).enqueue_at(
-            next_run, purge_expired_sessions, job_id=f"housekeeping-sessions-{next_run:%Y%m%d%H}"
-        )
-    return removed
+        return int(result.rowcount or 0)
 
 
-NIGHTLY_HOUR = 3  # local time of the nightly loyalty run
-
-
-def _next_nightly(now: datetime) -> datetime:
-    tz = ZoneInfo(get_settings().default_timezone)
-    local = now.astimezone(tz)
-    run = local.replace(hour=NIGHTLY_HOUR, minute=0, second=0, microsecond=0)
-    if run <= local:
-        run += timedelta(days=1)
-    return run.astimezone(UTC)
-
-
-def nightly_loyalty() -> dict[str, int]:
-    """Birthday points, expiring notices, expiry, coupon expiry, downgrades; then reschedule."""
+def nightly_loyalty(day: str | None = None) -> dict[str, int]:
+    """Birthday points, expiring notices, expiry, coupon expiry, downgrades; the local day
+    is then recorded as done in the same transaction, so the scheduler queues it once."""
     with session_scope() as session:
         report = run_nightly(session)
-    job = get_current_job()
-    if job is not None:
-        _schedule_nightly(Queue("default", connection=job.connection))
+        write_state(session, "nightly.last", day or local_today().isoformat())
     return asdict(report)
 
 
-def _schedule_nightly(queue: Queue) -> None:
-    when = _next_nightly(datetime.now(UTC))
-    # One id per night: restarts and retries never schedule the same night twice.
-    queue.enqueue_at(when, nightly_loyalty, job_id=f"nightly-loyalty-{when:%Y%m%d}")
+def local_today() -> date:
+    return utcnow().astimezone(ZoneInfo(get_settings().default_timezone)).date()
 
 
-def schedule_housekeeping(connection: Redis) -> None:
-    """Enqueue the periodic jobs once at start-up (RQ's scheduler runs them on time)."""
-    queue = Queue("default", connection=connection)
-    queue.enqueue(purge_expired_sessions, job_id="housekeeping-sessions-now")
-    _schedule_nightly(queue)
-    queue.enqueue(tick)  # time triggers, waits and the reconciler, every minute from now on
+def read_state(session: Session, name: str) -> str:
+    row = session.get(SchedulerState, name)
+    return row.value if row is not None else ""
+
+
+def write_state(session: Session, name: str, value: str) -> None:
+    """The scheduler's record of what it has done (the database is the truth)."""
+    row = session.get(SchedulerState, name) or SchedulerState(name=name)
+    row.value, row.updated_at = value[:1000], utcnow()
+    session.add(row)

@@ -1,11 +1,9 @@
-"""RQ job functions: advance a batch of runs, dispatch events, the minute tick, delivery.
+"""RQ job functions: advance a batch of runs, dispatch events, deliver messages.
 
 Workers import this module; nothing here touches Reflex.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, get_current_job
@@ -13,15 +11,12 @@ from rq import Queue, get_current_job
 from backoffice.db import on_events_committed, session_scope
 from backoffice.models.base import utcnow
 from backoffice.queue import connect
-from backoffice.services.messaging.messages import deliver, pending_messages
+from backoffice.services.messaging.delivery import ChannelPacer, deliver_due, queued_count
 from backoffice.services.messaging.webhook_jobs import enqueue_due
 from backoffice.settings import get_settings
-from backoffice.workflows.engine import advance, due_runs, stale_running
-from backoffice.workflows.executor import RQExecutor
+from backoffice.workflows.engine import advance
+from backoffice.workflows.executor import RQExecutor, hold_runs
 from backoffice.workflows.triggers import dispatch_events as dispatch
-from backoffice.workflows.triggers import fire_time_triggers
-
-TICK_EVERY = timedelta(seconds=60)
 
 
 def _executor() -> RQExecutor:
@@ -32,7 +27,7 @@ def _executor() -> RQExecutor:
 def advance_runs(run_ids: list[int]) -> dict[str, int]:
     executor = _executor()
     report = advance(run_ids, wake_later=executor.wake_later)
-    deliver_messages()
+    wake_delivery()
     return {"steps": report.steps, "finished": report.finished, "waiting": len(report.waiting)}
 
 
@@ -53,59 +48,53 @@ def dispatch_events() -> int:
             return total
         executor = _executor()
         if len(run_ids) <= INLINE_RUNS:
+            if job is not None:  # this job holds them now (the reconciler watches it)
+                hold_runs(run_ids, job.id)
             advance(run_ids, wake_later=executor.wake_later)
-            deliver_messages()
+            wake_delivery()
         else:
             executor.submit(run_ids)
         total += len(run_ids)
 
 
-def tick() -> dict[str, int]:
-    """Every minute: time triggers, due waits, lost work, leftover events; then again."""
-    now = utcnow()
+# Set while a delivery job waits in the queue (as DISPATCH_PENDING is for dispatch).
+DELIVERY_PENDING = "backoffice:delivery-pending"
+
+
+def deliver_outbox(max_messages: int = 5000) -> dict[str, int]:
+    """Deliver what is due, claimed message by message (services/messaging/delivery.py);
+    when more is left than one job takes, the next job is queued."""
     job = get_current_job()
     connection = job.connection if job is not None else None
-    last = None
     if connection is not None:
-        raw = connection.get("backoffice:last_tick")
-        last = None if raw is None else datetime.fromisoformat(raw.decode())
-        connection.set("backoffice:last_tick", now.isoformat())
-    with session_scope() as session:
-        started = fire_time_triggers(session, now, last)
-        due = due_runs(session, now)
-        lost = stale_running(
-            session, now - timedelta(seconds=get_settings().workflow_stale_seconds)
-        )
-    executor = _executor()
-    executor.submit(started + due + lost)
-    dispatched = dispatch_events()
-    if connection is not None:
-        Queue("default", connection=connection).enqueue_at(
-            now + TICK_EVERY, tick, job_id=f"tick-{int((now + TICK_EVERY).timestamp()) // 60}"
-        )
-    return {
-        "started": len(started),
-        "woken": len(due),
-        "recovered": len(lost),
-        "dispatched": dispatched,
-    }
+        connection.delete(DELIVERY_PENDING)
+    report = deliver_due(pacer=ChannelPacer(connection), max_messages=max_messages)
+    tried = report.sent + report.retrying + report.failed
+    if connection is not None and tried >= max_messages:
+        wake_delivery(force=True)
+    return {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
 
 
-def recover_lost_runs(older_than_seconds: int = 600) -> int:
-    """Runs left "running" by a dead worker go back to a queue (the tick does this too)."""
-    with session_scope() as session:
-        lost = stale_running(session, utcnow() - timedelta(seconds=older_than_seconds))
-    _executor().submit(lost)
-    return len(lost)
-
-
-def deliver_messages() -> int:
-    count = 0
-    with session_scope() as session:
-        for message in pending_messages(session):
-            deliver(session, message)
-            count += 1
-    return count
+def wake_delivery(force: bool = False) -> bool:
+    """Queue a delivery job when messages are due and none waits; its own job, so a batch
+    or a dispatch never waits on a gateway. Without Redis, nothing (the scheduler's tick
+    delivers). Returns whether a job was queued."""
+    global _shared
+    if not get_settings().redis_url:
+        return False
+    if not force:
+        with session_scope() as session:
+            if not queued_count(session, utcnow()):
+                return False
+    try:
+        if _shared is None:
+            _shared = connect()
+        if _shared.set(DELIVERY_PENDING, 1, nx=True, ex=DISPATCH_PENDING_SECONDS):
+            Queue("default", connection=_shared).enqueue(deliver_outbox)
+            return True
+    except Exception:  # noqa: BLE001  (the tick wakes delivery again; a batch must not fail)
+        _shared = None
+    return False
 
 
 _shared: Redis | None = None

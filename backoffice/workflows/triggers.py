@@ -4,6 +4,7 @@ cron schedules). Both end in engine.start_runs, keyed so each occurrence starts 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -110,53 +111,68 @@ def members_for(session: Session, workflow: Workflow, *clauses) -> list[int]:  #
 
 
 def fire_time_triggers(
-    session: Session, now: datetime | None = None, last_tick: datetime | None = None
+    session: Session, now: datetime | None = None, since: datetime | None = None
 ) -> list[int]:
-    """Run once a minute: start runs for every time-based trigger that is due now."""
+    """Start runs for every time-based trigger due in (since, now]: each cron occurrence in
+    that span once, and the birthdays and anniversaries of every local day it touches (a
+    scheduler that was down catches up; the run keys make a repeat start nobody).
+    `since` None: just this minute."""
     now = now or utcnow()
+    since = since if since is not None else now - timedelta(minutes=1)
     tz = ZoneInfo(get_settings().default_timezone)
-    today = now.astimezone(tz).date()
+    days = _local_days(since, now, tz)
     run_ids: list[int] = []
     for workflow in _published(session, TIME_TRIGGERS):
         plan = compiled(session, workflow.id or 0, workflow.published_version or 0)
         trigger = plan.graph.trigger()
         if trigger is None:
             continue
-        config = plan.configs[trigger.id]
+        config: Any = plan.configs[trigger.id]
         kind = trigger.type
         if kind == "trigger.birthday":
-            day = today + timedelta(days=config.days_before)  # type: ignore[attr-defined]
-            ids = members_for(
-                session,
-                workflow,
-                extract("month", Member.birthday) == day.month,
-                extract("day", Member.birthday) == day.day,
-            )
-            run_ids += start_runs(session, workflow, ids, f"birthday:{day.year}", now)
+            for today in days:
+                day = today + timedelta(days=config.days_before)
+                ids = members_for(
+                    session,
+                    workflow,
+                    extract("month", Member.birthday) == day.month,
+                    extract("day", Member.birthday) == day.day,
+                )
+                run_ids += start_runs(session, workflow, ids, f"birthday:{day.year}", now)
         elif kind == "trigger.anniversary":
-            ids = members_for(
-                session,
-                workflow,
-                extract("month", Member.joined_at) == today.month,
-                extract("day", Member.joined_at) == today.day,
-                extract("year", Member.joined_at) < today.year,
-            )
-            run_ids += start_runs(session, workflow, ids, f"anniversary:{today.year}", now)
+            for today in days:
+                ids = members_for(
+                    session,
+                    workflow,
+                    extract("month", Member.joined_at) == today.month,
+                    extract("day", Member.joined_at) == today.day,
+                    extract("year", Member.joined_at) < today.year,
+                )
+                run_ids += start_runs(session, workflow, ids, f"anniversary:{today.year}", now)
         elif kind == "trigger.inactive":
-            run_ids += _inactive(session, workflow, config.days, now)  # type: ignore[attr-defined]
+            run_ids += _inactive(session, workflow, config.days, now)
         elif kind == "trigger.schedule":
-            tick = _last_cron_tick(config.cron, now, tz)  # type: ignore[attr-defined]
-            if tick is not None and (last_tick is None or tick > last_tick):
-                ids = members_for(session, workflow, _segment_clause(session, config.segment_id))  # type: ignore[attr-defined]
+            for tick in cron_ticks(config.cron, since, now, tz):
+                ids = members_for(session, workflow, _segment_clause(session, config.segment_id))
                 run_ids += start_runs(session, workflow, ids, f"schedule:{tick.isoformat()}", now)
     return run_ids
 
 
-def _last_cron_tick(cron: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """The most recent cron time within the last two minutes (ticks run every minute)."""
-    # From one second ahead, so a tick falling exactly on `now` counts as the latest one.
-    previous = croniter(cron, now.astimezone(tz) + timedelta(seconds=1)).get_prev(datetime)
-    return previous if now - previous <= timedelta(minutes=2) else None
+def _local_days(since: datetime, now: datetime, tz: ZoneInfo) -> list[date]:
+    """The local calendar days from `since` to `now`, both included."""
+    first, last = since.astimezone(tz).date(), now.astimezone(tz).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def cron_ticks(cron: str, since: datetime, now: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The cron's occurrences in (since, now], oldest first."""
+    ticks: list[datetime] = []
+    it = croniter(cron, since.astimezone(tz))
+    while (tick := it.get_next(datetime)) <= now:
+        ticks.append(tick)
+        if len(ticks) > 10_000:  # an every-minute cron over a long window: the window caps it
+            break
+    return ticks
 
 
 def _inactive(session: Session, workflow: Workflow, days: int, now: datetime) -> list[int]:

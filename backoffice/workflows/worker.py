@@ -1,20 +1,50 @@
-"""The RQ worker process (`backoffice worker`)."""
+"""The RQ worker process (`backoffice worker`), which outlives a Redis outage.
+
+RQ's worker exits when Redis goes away mid-job (its work-horse monitor raises a connection
+error). This process then waits for Redis to come back and starts working again; the batch
+that was in flight is re-queued by the scheduler once its job stops beating (the effects
+are keyed, so nothing is done twice).
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 
 # The job modules (and everything they use) are imported before work horses fork, so each
 # job starts in milliseconds instead of re-importing the domain per job.
 import backoffice.workflows.housekeeping  # noqa: F401
 import backoffice.workflows.jobs  # noqa: F401
+import backoffice.workflows.scheduler  # noqa: F401
 import backoffice.workflows.triggers  # noqa: F401
 from backoffice.queue import QUEUE_NAMES, connect
 
+log = logging.getLogger("backoffice.worker")
 
-def run_worker(url: str | None = None, burst: bool = False) -> int:
-    connection = connect(url)
-    queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
-    worker = Worker(queues, connection=connection)
-    worker.work(with_scheduler=True, burst=burst)
-    return 0
+# Heartbeats every 10 s (RQ's default is 30): the scheduler tells a dead worker's batch
+# from a slow one within a minute.
+JOB_MONITORING_INTERVAL = 10
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+
+
+def run_worker(url: str | None = None, burst: bool = False, max_wait: float = 30.0) -> int:
+    delay = 1.0
+    while True:
+        try:
+            connection = connect(url)
+            connection.ping()
+            queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
+            worker = Worker(
+                queues, connection=connection, job_monitoring_interval=JOB_MONITORING_INTERVAL
+            )
+            delay = 1.0
+            worker.work(with_scheduler=True, burst=burst)
+            return 0
+        except REDIS_DOWN as exc:
+            log.warning("Redis unreachable (%s); working again once it is back", exc)
+            time.sleep(delay)
+            delay = min(max_wait, delay * 2)

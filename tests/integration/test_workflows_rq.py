@@ -7,11 +7,12 @@ still leaves exactly one message per member; a failing webhook retries, then sho
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from threading import Thread
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from rq import Queue
+from rq.registry import StartedJobRegistry
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
@@ -31,11 +33,12 @@ from backoffice.models import (
     StepExecution,
     WorkflowRun,
 )
+from backoffice.models.base import utcnow
 from backoffice.services.loyalty.sales import SaleInput, record_sale
 from backoffice.services.loyalty.tiers import TierInput, create_tier
 from backoffice.services.members.profiles import MemberInput, create_member
 from backoffice.services.messaging.messages import TemplateInput, create_template
-from backoffice.workflows import jobs
+from backoffice.workflows import jobs, scheduler
 from backoffice.workflows.campaigns.lifecycle import (
     WorkflowInput,
     create_workflow,
@@ -76,6 +79,26 @@ def _worker(env: dict[str, str], burst: bool = False) -> subprocess.Popen:
     )
 
 
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL a process and every descendant (RQ's work horse has its own process group)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [proc.pid]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += parents.get(pid, [])
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, sig)
@@ -98,9 +121,13 @@ def world(engine, redis, redis_url, tmp_path, monkeypatch):
     monkeypatch.setenv("QUIET_START_HOUR", "0")
     monkeypatch.setenv("QUIET_END_HOUR", "0")
     monkeypatch.setenv("WORKFLOW_BATCH", "100")
+    # The test process submits and ticks too: its engine is the test's database.
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    from backoffice.db import get_engine
     from backoffice.settings import get_settings
 
     get_settings.cache_clear()
+    get_engine.cache_clear()
     monkeypatch.setattr(jobs, "_shared", None)
     with Session(engine, expire_on_commit=False) as session:
         stores = seed_org(session)
@@ -120,6 +147,7 @@ def world(engine, redis, redis_url, tmp_path, monkeypatch):
         "template": template.id,
     }
     get_settings.cache_clear()
+    get_engine.cache_clear()
 
 
 def _count(engine, model, *where) -> int:  # noqa: ANN001
@@ -155,8 +183,8 @@ def test_birthday_greeting_delivers_exactly_one_message(world):
         publish_workflow(session, world["admin"], workflow.id)
         session.commit()
     queue = Queue("default", connection=world["redis"])
-    queue.enqueue(jobs.tick)
-    queue.enqueue(jobs.tick)  # a second tick the same day starts nobody again
+    queue.enqueue(scheduler.tick_job)
+    queue.enqueue(scheduler.tick_job)  # a second tick the same day starts nobody again
     worker = _worker(world["env"])
     try:
         _wait_for(
@@ -276,10 +304,15 @@ def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
     RQExecutor(world["redis"]).submit(run_ids)  # 50 jobs of 100 runs (WORKFLOW_BATCH)
     first = _worker(world["env"])
     _wait_for(lambda: _count(engine, OutboxMessage) >= 100, timeout=300)
-    _stop(first, signal.SIGKILL)  # mid-campaign, work horse and all
+    started = StartedJobRegistry("default", connection=world["redis"])
+    _wait_for(lambda: bool(started.get_job_ids()), timeout=60)  # a batch is in a work horse
+    _kill_tree(first)  # mid-campaign: the worker and its work horse, as an OOM kill does
     done_before = _count(engine, OutboxMessage)
     assert done_before < members
-    Queue("default", connection=world["redis"]).enqueue(jobs.recover_lost_runs, 0)
+    # The scheduler's tick a little later sees the killed batch's job silent: its runs go
+    # back to the queue (the rest of the campaign's jobs are still queued, untouched).
+    recovered = scheduler.run_tick(utcnow() + timedelta(minutes=2), world["redis"])
+    assert recovered["recovered"] <= 100  # at most the one batch (WORKFLOW_BATCH) in flight
     second = _worker(world["env"])
     try:
         _wait_for(

@@ -5,15 +5,26 @@ from __future__ import annotations
 import json
 import threading
 import warnings
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from sqlmodel import select
 
+from backoffice.db import session_scope
 from backoffice.errors import ValidationFailed
 from backoffice.models import Channel, MessageStatus, OutboxMessage
+from backoffice.models.base import utcnow
 from backoffice.services.members.profiles import MemberInput, create_member
-from backoffice.services.messaging.messages import TemplateInput, create_template, deliver
+from backoffice.services.messaging import delivery as delivery_module
+from backoffice.services.messaging.delivery import (
+    ChannelPacer,
+    claim_due,
+    deliver_due,
+    lease_seconds,
+    record,
+)
+from backoffice.services.messaging.messages import TemplateInput, create_template
 from backoffice.settings import get_settings
 
 
@@ -78,23 +89,104 @@ def gateway(monkeypatch):
     get_settings.cache_clear()
 
 
-def test_sms_goes_to_the_http_gateway_with_its_token(session, org, gateway):
+def _row(session, message_id: int) -> OutboxMessage:  # noqa: ANN001
+    """The stored row; the read's transaction ends at once (on SQLite it holds the lock)."""
+    session.expire_all()
+    row = session.get(OutboxMessage, message_id)
+    session.commit()
+    return row
+
+
+def test_sms_goes_to_the_http_gateway_with_its_token(session, engine, org, gateway):
     message = _queued(session, org, Channel.SMS)
-    deliver(session, message)
-    assert message.status == MessageStatus.SENT
+    session.commit()
+    report = deliver_due(engine)
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
+    row = _row(session, message.id)
+    assert row.status == MessageStatus.SENT and row.attempts == 1 and row.claim_token == ""
     assert gateway.received == [{"auth": "Bearer t0ken", "to": "+8613800007777", "text": "您好"}]
+    assert deliver_due(engine).sent == 0  # sent once: nothing left to claim
+    assert len(gateway.received) == 1
 
 
-def test_a_failing_gateway_is_retried_then_marked_failed(session, org, gateway):
+def test_a_failing_gateway_is_retried_with_backoff_then_marked_failed(
+    session, engine, org, gateway, clock, monkeypatch
+):
+    monkeypatch.setenv("MESSAGE_RETRY_SECONDS", "10,60")
+    get_settings.cache_clear()
     gateway.status = 500
     message = _queued(session, org, Channel.SMS)
-    for _ in range(3):
-        deliver(session, message)
-    assert message.status == MessageStatus.FAILED and "500" in message.error
-    assert message.attempts == 3 and len(gateway.received) == 3
+    session.commit()
+    assert deliver_due(engine).retrying == 1
+    row = _row(session, message.id)
+    assert row.status == MessageStatus.QUEUED and "HTTP 500" in row.error
+    assert deliver_due(engine).retrying == 0  # not before its retry is due
+    clock.shift(timedelta(seconds=11))
+    assert deliver_due(engine).retrying == 1
+    clock.shift(timedelta(seconds=61))
+    assert deliver_due(engine).failed == 1  # the last retry failed too: failed, reason kept
+    row = _row(session, message.id)
+    assert row.status == MessageStatus.FAILED and "HTTP 500" in row.error
+    assert row.attempts == 3 and len(gateway.received) == 3
 
 
-def test_email_goes_through_smtp(session, org, monkeypatch):
+def test_a_4xx_fails_at_once_with_the_gateways_reason(session, engine, org, gateway):
+    gateway.status = 400
+    message = _queued(session, org, Channel.SMS)
+    session.commit()
+    assert deliver_due(engine).failed == 1
+    row = _row(session, message.id)
+    assert row.status == MessageStatus.FAILED and row.error.startswith("HTTP 400")
+    assert len(gateway.received) == 1
+
+
+def test_a_refused_connection_is_retried(session, engine, org, monkeypatch):
+    monkeypatch.setenv("SMS_GATEWAY_URL", "http://127.0.0.1:9/sms")  # nothing listens there
+    get_settings.cache_clear()
+    message = _queued(session, org, Channel.SMS)
+    session.commit()
+    assert deliver_due(engine).retrying == 1
+    row = _row(session, message.id)
+    assert row.status == MessageStatus.QUEUED and "ConnectError" in row.error
+    get_settings.cache_clear()
+
+
+def test_a_claimed_message_is_not_claimed_twice_until_its_lease_runs_out(
+    session, engine, org, clock
+):
+    message = _queued(session, org, Channel.SMS)
+    session.commit()
+    with session_scope(engine) as first:
+        claims = claim_due(first, utcnow())
+    assert [c.id for c in claims] == [message.id]
+    with session_scope(engine) as second:
+        assert claim_due(second, utcnow()) == []
+    clock.shift(timedelta(seconds=lease_seconds(1) + 1))  # the first job died mid-send
+    with session_scope(engine) as third:
+        again = claim_due(third, utcnow())
+    assert [c.id for c in again] == [message.id] and again[0].token != claims[0].token
+    with session_scope(engine) as late:  # the first job's answer no longer counts
+        assert record(late, claims[0], utcnow(), None) == ""
+    with session_scope(engine) as current:
+        assert record(current, again[0], utcnow(), None) == MessageStatus.SENT
+    assert _row(session, message.id).status == MessageStatus.SENT
+
+
+def test_sends_per_second_are_paced_per_channel(monkeypatch):
+    monkeypatch.setenv("SMS_PER_SECOND", "5")
+    get_settings.cache_clear()
+    slept: list[float] = []
+    pacer = ChannelPacer(sleep=slept.append)
+    clock_now = [0.0]
+    monkeypatch.setattr(delivery_module.time, "monotonic", lambda: clock_now[0] + sum(slept))
+    for _ in range(10):
+        pacer.wait(Channel.SMS)
+    pacer.wait(Channel.OUTBOX)  # the outbox channel is never paced
+    assert 0.9 <= sum(slept) <= 1.1  # 5 at once (the burst), then 5 more at 5 a second
+    get_settings.cache_clear()
+
+
+def test_email_goes_through_smtp(session, engine, org, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import asyncore
@@ -115,17 +207,19 @@ def test_email_goes_through_smtp(session, org, monkeypatch):
     get_settings.cache_clear()
     try:
         message = _queued(session, org, Channel.EMAIL, to_email="vip@example.com")
-        deliver(session, message)
+        session.commit()
+        deliver_due(engine)
     finally:
         server.close()
         get_settings.cache_clear()
-    assert message.status == MessageStatus.SENT, message.error
+    row = _row(session, message.id)
+    assert row.status == MessageStatus.SENT, row.error
     assert received and received[0][1] == ["vip@example.com"]
     assert session.exec(select(OutboxMessage)).first() is not None
 
 
 def test_the_gateway_payload_is_configurable_and_stays_valid_json(
-    session, org, gateway, monkeypatch
+    session, engine, org, gateway, monkeypatch
 ):
     monkeypatch.setenv(
         "SMS_GATEWAY_PAYLOAD", '{"mobile": "{to}", "content": "{text}", "sign": "美发"}'
@@ -133,8 +227,9 @@ def test_the_gateway_payload_is_configurable_and_stays_valid_json(
     get_settings.cache_clear()
     message = _queued(session, org, Channel.SMS)
     message.body = 'He said "hi"\n再见'
-    deliver(session, message)
-    assert message.status == MessageStatus.SENT
+    session.commit()
+    deliver_due(engine)
+    assert _row(session, message.id).status == MessageStatus.SENT
     assert gateway.received[0] == {
         "auth": "Bearer t0ken",
         "mobile": "+8613800007777",

@@ -153,7 +153,7 @@ def test_anniversary_and_cron_schedule_triggers(session, wf):
     session.commit()
     advance(ids, now=lambda: NOON)
     assert sorted(member_tags(session, member.id)) == ["trigger.anniversary", "trigger.schedule"]
-    assert fire_time_triggers(session, NOON, last_tick=NOON) == []  # no second tick, no rerun
+    assert fire_time_triggers(session, NOON, since=NOON) == []  # no second tick, no rerun
 
 
 def test_tier_changed_points_expiring_and_low_balance_triggers(session, wf):

@@ -6,11 +6,8 @@ frequency cap, banned words) live in `rules`; the campaign step that sends is th
 from __future__ import annotations
 
 import re
-import smtplib
-from email.message import EmailMessage
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -19,19 +16,15 @@ from backoffice.i18n import format_money
 from backoffice.models import (
     Channel,
     Member,
-    MessageStatus,
     MessageTemplate,
     OutboxMessage,
     StepExecution,
     Store,
 )
-from backoffice.models.base import utcnow
 from backoffice.services.loyalty import points, tiers, wallet
 from backoffice.services.messaging.rules import banned_words
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, member_in_scope, require
-from backoffice.services.reports import daily_stats
-from backoffice.settings import get_settings
 
 VARIABLE = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
 VARIABLES = (
@@ -192,76 +185,6 @@ def render(
     coupon = run_coupons(session, [run_id]).get(run_id, "") if run_id is not None else ""
     values = variable_values(session, [member], {member.id or 0: coupon}, lang=lang)[member.id or 0]
     return fill(template.subject, values), fill(template.body, values)
-
-
-def sms_payload(template: str, message: OutboxMessage) -> bytes:
-    """Fill the gateway's JSON body: values are JSON-escaped, so any text stays valid JSON."""
-    import json
-
-    def escaped(value: str) -> str:
-        return json.dumps(value, ensure_ascii=False)[1:-1]
-
-    body = template.replace("{to}", escaped(message.to)).replace("{text}", escaped(message.body))
-    json.loads(body)  # a broken template fails here, recorded on the message
-    return body.encode()
-
-
-def deliver(session: Session, message: OutboxMessage, max_attempts: int = 3) -> None:
-    """Hand one queued message to its provider; failures retry, then stay failed."""
-    if message.status != MessageStatus.QUEUED:
-        return
-    settings = get_settings()
-    message.attempts += 1
-    try:
-        if not message.to:
-            raise RuntimeError("no address for this channel")
-        if message.channel == Channel.SMS:
-            if not settings.sms_gateway_url:
-                raise RuntimeError("SMS_GATEWAY_URL is not configured")
-            headers = (
-                {"Authorization": f"Bearer {settings.sms_gateway_token}"}
-                if settings.sms_gateway_token
-                else {}
-            )
-            response = httpx.post(
-                settings.sms_gateway_url,
-                content=sms_payload(settings.sms_gateway_payload, message),
-                headers={"Content-Type": "application/json", **headers},
-                timeout=10,
-            )
-            response.raise_for_status()
-        elif message.channel == Channel.EMAIL:
-            if not settings.smtp_host:
-                raise RuntimeError("SMTP_HOST is not configured")
-            mail = EmailMessage()
-            mail["From"], mail["To"], mail["Subject"] = (
-                settings.smtp_from,
-                message.to,
-                message.subject or "",
-            )
-            mail.set_content(message.body)
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-                if settings.smtp_user:
-                    smtp.login(settings.smtp_user, settings.smtp_password)
-                smtp.send_message(mail)
-        message.status, message.sent_at, message.error = MessageStatus.SENT, utcnow(), ""
-        daily_stats.messages_sent(session, [(message.member_id, message.sent_at)])
-    except Exception as exc:  # noqa: BLE001  (a provider can fail in many ways; all are recorded)
-        message.error = f"{type(exc).__name__}: {exc}"[:1000]
-        if message.attempts >= max_attempts:
-            message.status = MessageStatus.FAILED
-    session.add(message)
-
-
-def pending_messages(session: Session, limit: int = 200) -> list[OutboxMessage]:
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == MessageStatus.QUEUED)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-    )
 
 
 def member_messages(
