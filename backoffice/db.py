@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from backoffice.settings import get_settings
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -108,3 +114,27 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize access": the transaction did
+# nothing and may simply run again.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+CONFLICT_ATTEMPTS = 5
+
+
+def is_conflict(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, DBAPIError) and getattr(orig, "sqlstate", None) in CONFLICT_SQLSTATES
+
+
+def retry_conflicts(work: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run a whole transaction (`work` opens and commits its own), again after a deadlock
+    or a serialization failure, with a short random pause; any other error goes up."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if not is_conflict(exc) or attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.005, 0.03) * attempt)
+    raise AssertionError("unreachable")

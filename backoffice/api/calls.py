@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from backoffice.api import ratelimit, read_audit
 from backoffice.api.errors import ApiError
 from backoffice.api.writers import write_scope
-from backoffice.db import read_engine, read_scope
+from backoffice.db import read_engine, read_scope, retry_conflicts
 from backoffice.models import IdempotencyRecord
 from backoffice.models.base import utcnow
 from backoffice.services.org import api_keys
@@ -86,15 +86,19 @@ class ApiCall:
     def write(self, work: Callable[[Session, Actor], Any], status_code: int = 200) -> JSONResponse:
         """Run a write; with an Idempotency-Key, at most once per key and request."""
         if not self.idempotency_key:
-            with write_scope() as session:
-                body = jsonable_encoder(work(session, self.actor))
-            return JSONResponse(body, status_code=status_code)
+
+            def once() -> Any:
+                with write_scope() as session:
+                    return jsonable_encoder(work(session, self.actor))
+
+            return JSONResponse(retry_conflicts(once), status_code=status_code)
         mine, replay = self._reserve()
         if replay is not None:
             return replay
         # (id, started): SQLite may give a taken-over record's id to its successor
         record = (IdempotencyRecord.id == mine[0]) & (IdempotencyRecord.created_at == mine[1])
-        try:
+
+        def once() -> Any:
             with write_scope() as session:
                 body = jsonable_encoder(work(session, self.actor))
                 stored = session.exec(
@@ -104,6 +108,10 @@ class ApiCall:
                 )
                 if stored.rowcount != 1:
                     raise _Superseded
+            return body
+
+        try:
+            body = retry_conflicts(once)
         except _Superseded:
             raise _in_progress() from None
         except BaseException:

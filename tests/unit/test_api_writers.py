@@ -46,3 +46,36 @@ def test_writers_take_turns(api: ApiWorld):
     for t in threads:
         t.join(10)
     assert overlaps == [False] * 4
+
+
+def test_a_deadlocked_transaction_runs_again_and_other_errors_do_not():
+    from sqlalchemy.exc import OperationalError
+
+    from backoffice.db import retry_conflicts
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    class Other(Exception):
+        sqlstate = "23505"
+
+    tries: list[int] = []
+
+    def deadlocks_twice() -> str:
+        tries.append(1)
+        if len(tries) < 3:
+            raise OperationalError("UPDATE …", {}, Deadlock())
+        return "done"
+
+    assert retry_conflicts(deadlocks_twice) == "done" and len(tries) == 3
+    with pytest.raises(OperationalError):
+        retry_conflicts(lambda: (_ for _ in ()).throw(OperationalError("x", {}, Other())))
+    always: list[int] = []
+
+    def always_deadlocks() -> None:
+        always.append(1)
+        raise OperationalError("UPDATE …", {}, Deadlock())
+
+    with pytest.raises(OperationalError):
+        retry_conflicts(always_deadlocks, attempts=3)
+    assert len(always) == 3

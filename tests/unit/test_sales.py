@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from backoffice.errors import PermissionDenied, ValidationFailed
-from backoffice.models import Coupon, CouponStatus, Member, PointsEntry, WalletEntry
+from backoffice.models import Coupon, CouponStatus, Member, PointsEntry, Sale, WalletEntry
 from backoffice.services.loyalty import points, wallet
 from backoffice.services.loyalty.coupons import issue_coupon
 from backoffice.services.loyalty.sales import (
@@ -186,3 +186,24 @@ def test_bad_checkout_input_names_the_field_and_writes_nothing(session, shop):
     session.rollback()
     assert err.value.errors == {"wallet_cents": "error.wallet_insufficient"}
     assert (count(PointsEntry), count(WalletEntry)) == before
+
+
+def test_a_session_holding_an_old_copy_of_the_sale_cannot_over_refund(session, engine, shop):
+    from sqlmodel import Session
+
+    sale = record_sale(
+        session,
+        shop["reception"],
+        SaleInput(member_id=shop["member"].id, store_id=shop["sh01"], amount_cents=10_000),
+    )
+    session.commit()
+    assert session.get(Sale, sale.id).refunded_cents == 0  # this session holds the sale
+    session.commit()
+    with Session(engine) as other_till:
+        refund_sale(other_till, shop["admin"], sale.id, 8_000, "退货")
+        other_till.commit()
+    with pytest.raises(ValidationFailed) as err:
+        refund_sale(session, shop["admin"], sale.id, 8_000, "再退一次")
+    assert err.value.errors == {"amount_cents": "error.refund_amount"}
+    session.rollback()
+    assert session.get(Sale, sale.id).refunded_cents == 8_000

@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from backoffice.components.fields import field_error, labelled
-from backoffice.db import session_scope
+from backoffice.db import retry_conflicts, session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
 from backoffice.money import parse_int, parse_yuan
@@ -208,10 +208,13 @@ class CheckoutState(SessionState):
     def confirm(self) -> Any:
         if not self.quoted or not self._pending:
             return None
-        try:
+
+        def once() -> int | None:
             with session_scope() as session:
-                sale = record_sale(session, self._actor(session), SaleInput(**self._pending))
-                sale_id = sale.id
+                return record_sale(session, self._actor(session), SaleInput(**self._pending)).id
+
+        try:
+            sale_id = retry_conflicts(once)  # a PostgreSQL deadlock: the whole sale again
         except ValidationFailed as exc:
             self.errors = self._field_errors(exc)
             self.quoted = False

@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from backoffice.components.fields import field_error, labelled
-from backoffice.db import session_scope
+from backoffice.db import retry_conflicts, session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
 from backoffice.models import TierMetric
@@ -185,9 +185,13 @@ class LoyaltyState(MemberDetailState):
 
     def _submit(self, work: Any, done_message: str) -> Any:
         self.dialog_errors = {}
-        try:
+
+        def once() -> Any:
             with session_scope() as session:
-                result = work(session, self._actor(session))
+                return work(session, self._actor(session))
+
+        try:
+            result = retry_conflicts(once)  # a PostgreSQL deadlock: the whole write again
         except ValidationFailed as exc:
             self.dialog_errors = self._field_errors(exc)
             return None

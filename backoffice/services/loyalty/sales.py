@@ -318,7 +318,14 @@ def refund_sale(
     """Give back `amount_cents` of what the sale charged: points spent, stored value and cash in
     proportion, and take back the same share of points earned (never below zero). The last
     refund of a sale returns whatever is left, so a full refund restores exactly."""
-    sale = session.exec(select(Sale).where(Sale.id == sale_id).with_for_update()).first()
+    # Re-read under the lock even when this session already holds the sale: a copy loaded
+    # before another till's refund committed would let this one give back too much.
+    sale = session.exec(
+        select(Sale)
+        .where(Sale.id == sale_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if sale is None:
         raise NotFound("error.not_found")
     require(actor, "sales.refund", sale.store_id)
