@@ -5,13 +5,20 @@ Workers import this module; nothing here touches Reflex.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from redis import Redis
 from rq import Queue, get_current_job
 
 from backoffice.db import on_events_committed, session_scope
 from backoffice.models.base import utcnow
 from backoffice.queue import connect
-from backoffice.services.messaging.delivery import ChannelPacer, deliver_due, queued_count
+from backoffice.services.messaging.delivery import (
+    ChannelPacer,
+    deliver_due,
+    next_retry_at,
+    queued_count,
+)
 from backoffice.services.messaging.webhook_jobs import enqueue_due
 from backoffice.settings import get_settings
 from backoffice.workflows.engine import advance
@@ -72,6 +79,14 @@ def deliver_outbox(max_messages: int = 5000) -> dict[str, int]:
     tried = report.sent + report.retrying + report.failed
     if connection is not None and tried >= max_messages:
         wake_delivery(force=True)
+    elif connection is not None:
+        with session_scope() as session:
+            retry_at = next_retry_at(session)
+        if retry_at is not None:  # a retry waits for its time: a job is there at that time
+            at = (retry_at + timedelta(seconds=1)).replace(microsecond=0)
+            Queue("default", connection=connection).enqueue_at(
+                at, deliver_outbox, job_id=f"delivery-retry-{int(at.timestamp())}"
+            )
     return {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
 
 

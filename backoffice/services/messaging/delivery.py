@@ -339,3 +339,13 @@ def queued_count(session: Session, now: datetime) -> int:
             )
         ).one()
     )
+
+
+def next_retry_at(session: Session) -> datetime | None:
+    """When the earliest queued retry is due (None: no retry waits)."""
+    return session.exec(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            col(OutboxMessage.status) == MessageStatus.QUEUED,
+            col(OutboxMessage.next_attempt_at).is_not(None),
+        )
+    ).one()
