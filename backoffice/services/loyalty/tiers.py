@@ -73,7 +73,7 @@ def list_tiers(session: Session, active_only: bool = False) -> list[Tier]:
     stmt = select(Tier)
     if active_only:
         stmt = stmt.where(col(Tier.active).is_(True))
-    return list(session.exec(stmt.order_by(Tier.rank, Tier.id)).all())
+    return list(session.exec(stmt.order_by(col(Tier.rank), col(Tier.id))).all())
 
 
 def create_tier(session: Session, actor: Actor, data: TierInput) -> Tier:
@@ -251,9 +251,11 @@ def evaluate_downgrades(
             members = session.exec(
                 select(Member)
                 .where(
-                    Member.tier_id == tier.id, Member.id > last_id, col(Member.tier_since) <= since
+                    Member.tier_id == tier.id,
+                    col(Member.id) > last_id,
+                    col(Member.tier_since) <= since,
                 )
-                .order_by(Member.id)
+                .order_by(col(Member.id))
                 .limit(batch)
             ).all()
             if not members:
@@ -299,7 +301,7 @@ def _bulk_metric(
                 PointsEntry.kind == PointsKind.EARN,
                 PointsEntry.created_at >= since,
             )
-            .group_by(PointsEntry.member_id)
+            .group_by(col(PointsEntry.member_id))
         )
     elif metric == TierMetric.VISITS:
         stmt = (
@@ -309,13 +311,13 @@ def _bulk_metric(
                 Sale.created_at >= since,
                 Sale.status != SaleStatus.REFUNDED,
             )
-            .group_by(Sale.member_id)
+            .group_by(col(Sale.member_id))
         )
     else:
         stmt = (
             select(Sale.member_id, func.sum(Sale.due_cents - Sale.refunded_cents))
             .where(col(Sale.member_id).in_(ids), Sale.created_at >= since)
-            .group_by(Sale.member_id)
+            .group_by(col(Sale.member_id))
         )
     return {int(m): int(v or 0) for m, v in session.exec(stmt).all()}
 

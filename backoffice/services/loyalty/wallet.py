@@ -121,12 +121,12 @@ def _change_balances(
     stmt = (
         update(WalletAccount)
         .where(
-            WalletAccount.member_id == member_id,
-            WalletAccount.principal + principal >= 0,
-            WalletAccount.bonus + bonus >= 0,
+            col(WalletAccount.member_id) == member_id,
+            col(WalletAccount.principal) + principal >= 0,
+            col(WalletAccount.bonus) + bonus >= 0,
         )
         .values(principal=WalletAccount.principal + principal, bonus=WalletAccount.bonus + bonus)
-        .returning(WalletAccount.principal, WalletAccount.bonus)
+        .returning(col(WalletAccount.principal), col(WalletAccount.bonus))
     )
     row = session.execute(stmt).first()
     if row is not None:
@@ -187,7 +187,10 @@ def top_up(
             actor_id=actor.staff_id,
         )
     except DuplicateRequest:  # a concurrent twin committed first: answer with its result
-        return entry_for_request(session, request_id)  # type: ignore[return-value]
+        twin = entry_for_request(session, request_id)
+        if twin is None:
+            raise
+        return twin
     audit.record(
         session,
         actor,

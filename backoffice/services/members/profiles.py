@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import (
@@ -347,7 +348,7 @@ def update_member(session: Session, actor: Actor, member_id: int, data: MemberIn
     for key, value in values.items():
         setattr(member, key, value)
     if sorted(new_tags) != old_tags:
-        session.exec(delete(MemberTag).where(MemberTag.member_id == member_id))  # type: ignore[call-overload]
+        session.exec(delete(MemberTag).where(col(MemberTag.member_id) == member_id))
         for tag in new_tags:
             session.add(MemberTag(member_id=member_id, tag=tag))
     changes = _member_changes({**before, "tags": old_tags}, {**values, "tags": sorted(new_tags)})
@@ -508,7 +509,7 @@ def _search_condition(q: str) -> Any:
 
 def _member_statement(
     session: Session, actor: Actor, query: MemberQuery, *, by_id: bool = False
-) -> Any:
+) -> SelectOfScalar[Member]:
     """The filters and scope. `by_id`: the caller walks the result in id order (keyset
     pages, exports); then a search picks its matches through its own indexes first, instead
     of the planner walking every member of the store in id order to find a few."""
@@ -583,7 +584,7 @@ def iter_members(session: Session, actor: Actor, query: MemberQuery, batch: int 
     last_id = 0
     while True:
         members = session.exec(
-            base.where(Member.id > last_id).order_by(Member.id).limit(batch)
+            base.where(col(Member.id) > last_id).order_by(col(Member.id)).limit(batch)
         ).all()
         if not members:
             return
@@ -606,8 +607,8 @@ def members_after(
     same filters and scope as the list page, without counting every match."""
     require(actor, "members.read")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    stmt = _member_statement(session, actor, query, by_id=True).where(Member.id > after_id)
-    members = session.exec(stmt.order_by(Member.id).limit(limit)).all()
+    stmt = _member_statement(session, actor, query, by_id=True).where(col(Member.id) > after_id)
+    members = session.exec(stmt.order_by(col(Member.id)).limit(limit)).all()
     ids = [m.id for m in members]
     store_names = dict(
         session.exec(
@@ -637,7 +638,7 @@ def _lookup_statement(column: str) -> Any:
     """Member, home store name and tags of the member whose `column` equals :value; built
     once (a statement's construction costs more than the indexed query itself)."""
     tags = (
-        select(func.aggregate_strings(MemberTag.tag, _TAG_SEPARATOR))
+        select(func.aggregate_strings(col(MemberTag.tag), _TAG_SEPARATOR))
         .where(MemberTag.member_id == Member.id)
         .scalar_subquery()
     )
@@ -679,7 +680,7 @@ def count_members(session: Session, actor: Actor, query: MemberQuery) -> int:
 def all_tags(session: Session, actor: Actor, limit: int = 200) -> list[str]:
     """Tags in use within the actor's scope, most used first (for filter pickers)."""
     require(actor, "members.read")
-    stmt = select(MemberTag.tag, func.count()).join(Member, Member.id == MemberTag.member_id)
+    stmt = select(MemberTag.tag, func.count()).join(Member, col(Member.id) == MemberTag.member_id)
     stmt = restrict(stmt, actor, Member.home_store_id)
     rows = session.exec(
         stmt.group_by(MemberTag.tag).order_by(func.count().desc()).limit(limit)

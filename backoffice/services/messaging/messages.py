@@ -86,7 +86,7 @@ def check_template(data: TemplateInput) -> dict[str, Any]:
 def list_templates(session: Session, actor: Actor) -> list[MessageTemplate]:
     if not actor.can("workflows.design"):
         require(actor, "workflows.read")
-    return list(session.exec(select(MessageTemplate).order_by(MessageTemplate.id)).all())
+    return list(session.exec(select(MessageTemplate).order_by(col(MessageTemplate.id))).all())
 
 
 def create_template(session: Session, actor: Actor, data: TemplateInput) -> MessageTemplate:
@@ -258,7 +258,7 @@ def pending_messages(session: Session, limit: int = 200) -> list[OutboxMessage]:
         session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.status == MessageStatus.QUEUED)
-            .order_by(OutboxMessage.id)
+            .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
     )

@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import event
@@ -69,7 +70,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _validate(session: Session, actor: Actor, data: ApiKeyInput) -> dict[str, object]:
+def _validate(session: Session, actor: Actor, data: ApiKeyInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
@@ -333,8 +334,8 @@ def touch(session: Session, key_id: int) -> datetime:
     now = utcnow()
     session.exec(
         update(ApiKey)
-        .where(  # type: ignore[call-overload]
-            ApiKey.id == key_id,
+        .where(
+            col(ApiKey.id) == key_id,
             or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < now - TOUCH_EVERY),
         )
         .values(last_used_at=now)

@@ -43,7 +43,7 @@ class StaffRow:
 
 
 def roles(session: Session) -> list[Role]:
-    return list(session.exec(select(Role).order_by(Role.id)).all())
+    return list(session.exec(select(Role).order_by(col(Role.id))).all())
 
 
 def _stores_of(session: Session, staff_id: int) -> list[int]:
@@ -59,7 +59,7 @@ def _visible(actor: Actor, store_ids: list[int]) -> bool:
 def list_staff(session: Session, actor: Actor, search: str = "") -> list[StaffRow]:
     """Staff whose stores overlap the actor's scope (HQ sees everyone)."""
     require(actor, "staff.read")
-    stmt = select(Staff, Role).join(Role, Role.id == Staff.role_id)
+    stmt = select(Staff, Role).join(Role, col(Role.id) == Staff.role_id)
     if search:
         stmt = stmt.where(
             or_(col(Staff.username).contains(search), col(Staff.display_name).contains(search))
@@ -186,7 +186,7 @@ def update_staff(session: Session, actor: Actor, staff_id: int, data: StaffInput
     for key, value in values.items():
         setattr(staff, key, value)
     session.add(staff)
-    session.exec(delete(StaffStore).where(StaffStore.staff_id == staff_id))  # type: ignore[call-overload]
+    session.exec(delete(StaffStore).where(col(StaffStore.staff_id) == staff_id))
     for store_id in sorted(set(data.store_ids)):
         session.add(StaffStore(staff_id=staff_id, store_id=store_id))
     after = {**values, "role": role.code, "store_ids": sorted(set(data.store_ids))}
@@ -259,7 +259,9 @@ def bootstrap(
         raise ValidationFailed({"username": "error.already_bootstrapped"})
     check_password_policy(password)
     for code, spec in SEED_ROLES.items():
-        role = session.exec(select(Role).where(Role.code == code)).first() or Role(code=code)
+        role = session.exec(select(Role).where(Role.code == code)).first() or Role(
+            code=code, name=spec["name"]
+        )
         role.name = spec["name"]
         role.permissions = list(spec["permissions"])
         role.all_stores = spec["all_stores"]

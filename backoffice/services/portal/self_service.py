@@ -282,8 +282,8 @@ def deletion_requests(session: Session, actor: Actor, status: str = "pending") -
         raise ValidationFailed({"status": "error.choice"})
     stmt = (
         select(DeletionRequest, Member, Store)
-        .join(Member, Member.id == DeletionRequest.member_id)
-        .join(Store, Store.id == Member.home_store_id)
+        .join(Member, col(Member.id) == DeletionRequest.member_id)
+        .join(Store, col(Store.id) == Member.home_store_id)
         .where(DeletionRequest.status == DeletionStatus(status))
     )
     stmt = restrict(stmt, actor, Member.home_store_id)
