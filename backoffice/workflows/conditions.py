@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, exists, false, func, literal_column, not_, or_, true
+from sqlalchemy import ColumnClause, and_, exists, false, func, literal_column, not_, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -129,22 +129,26 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
             value = MemberStatus(value)
         return _compare(column, rule.op, value)
     if rule.kind == "custom_field":
-        expr = literal_column(value_sql(dialect, rule.field).replace("custom", "member.custom", 1))
+        expr: ColumnClause[Any] = literal_column(
+            value_sql(dialect, rule.field).replace("custom", "member.custom", 1)
+        )
         return _compare(expr, rule.op, rule.value)
     if rule.kind == "tier_in":
         codes = [str(c) for c in (rule.value or [])]
         ids = select(Tier.id).where(col(Tier.code).in_(codes))
         entry = session.exec(
-            select(Tier).where(col(Tier.active).is_(True)).order_by(Tier.rank)
+            select(Tier).where(col(Tier.active).is_(True)).order_by(col(Tier.rank))
         ).first()
-        condition = col(Member.tier_id).in_(ids)
+        condition: ColumnElement[bool] = col(Member.tier_id).in_(ids)
         if entry is not None and entry.code in codes:
             condition = or_(condition, col(Member.tier_id).is_(None))
         return condition
     if rule.kind == "store_in":
         return col(Member.home_store_id).in_([int(v) for v in rule.value or []])
     if rule.kind == "tag":
-        has = exists().where(MemberTag.member_id == Member.id, MemberTag.tag == str(rule.value))
+        has = exists().where(
+            col(MemberTag.member_id) == Member.id, col(MemberTag.tag) == str(rule.value)
+        )
         return not_(has) if rule.op == "ne" else has
     if rule.kind == "activity":
         since = utcnow() - timedelta(days=rule.days)
@@ -181,15 +185,15 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
     if rule.kind == "has_coupon":
         now = utcnow()
         has = exists().where(
-            Coupon.member_id == Member.id,
-            Coupon.status == CouponStatus.ISSUED,
-            Coupon.valid_to > now,
+            col(Coupon.member_id) == Member.id,
+            col(Coupon.status) == CouponStatus.ISSUED,
+            col(Coupon.valid_to) > now,
         )
         return not_(has) if rule.op == "ne" else has
     # consent: opt-out model, a member consents unless they withdrew it for the channel
     withdrawn = exists().where(
-        MemberConsent.member_id == Member.id,
-        MemberConsent.channel == rule.field,
+        col(MemberConsent.member_id) == Member.id,
+        col(MemberConsent.channel) == rule.field,
         col(MemberConsent.granted).is_(False),
     )
     return withdrawn if rule.op == "ne" else not_(withdrawn)
@@ -227,7 +231,7 @@ def matching_ids(session: Session, group: Group, member_ids: list[int]) -> set[i
     rows = session.exec(
         select(Member.id).where(col(Member.id).in_(member_ids), to_sql(session, group))
     ).all()
-    return {int(r) for r in rows}
+    return {int(r or 0) for r in rows}
 
 
 def matches(session: Session, group: Group, member_id: int) -> bool:

@@ -9,11 +9,11 @@ mid-wave or a retry therefore never repeats an effect: the committed step says i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam, insert, update
@@ -199,7 +199,7 @@ def start_runs(
     if not ids or version.first_node is None:
         return []
     now = now or utcnow()
-    table = WorkflowRun.__table__  # type: ignore[attr-defined]
+    table = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [
         {
@@ -422,9 +422,9 @@ def _wave(
         ]
         config = plan.configs[node.id]
         if node_type.external:
-            outcomes = _prepare_calls(node_type, ctxs, config, version, calls)
+            prepared = _prepare_calls(node_type, ctxs, config, version, calls)
             done = [
-                (r, c, o) for r, c, o in zip(group, ctxs, outcomes, strict=True) if o is not None
+                (r, c, o) for r, c, o in zip(group, ctxs, prepared, strict=True) if o is not None
             ]
             group, ctxs, outcomes = [d[0] for d in done], [d[1] for d in done], [d[2] for d in done]
         else:
@@ -541,18 +541,23 @@ def _apply(
 RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")
 
 
-def _save_wave(session: Session, runs: list[WorkflowRun], new_steps: list[dict[str, Any]]) -> None:
+def _save_wave(
+    session: Session, runs: Sequence[WorkflowRun], new_steps: list[dict[str, Any]]
+) -> None:
     if new_steps:
-        session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
+        session.execute(
+            insert(StepExecution.__table__),  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+            new_steps,
+        )
     _save_runs(session, runs)
 
 
-def _save_runs(session: Session, runs: list[WorkflowRun]) -> None:
+def _save_runs(session: Session, runs: Sequence[WorkflowRun]) -> None:
     """One executemany UPDATE for the wave's runs (they were detached from the session, so the
     ORM does not write them row by row as well)."""
     if not runs:
         return
-    table = WorkflowRun.__table__  # type: ignore[attr-defined]
+    table = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     session.connection().execute(
         update(table)
         .where(table.c.id == bindparam("rid"))
@@ -622,23 +627,29 @@ def _failed(
 
 def due_runs(session: Session, now: datetime, limit: int = 5000) -> list[int]:
     """Waiting runs whose time has come (the reconciler wakes them if Redis lost the job)."""
-    return list(
-        session.exec(
-            select(WorkflowRun.id)
-            .where(WorkflowRun.status == RunStatus.WAITING, col(WorkflowRun.wake_at) <= now)
-            .order_by(WorkflowRun.wake_at)
-            .limit(limit)
-        ).all()
+    return cast(  # ids read back from the table are never None
+        "list[int]",
+        list(
+            session.exec(
+                select(WorkflowRun.id)
+                .where(WorkflowRun.status == RunStatus.WAITING, col(WorkflowRun.wake_at) <= now)
+                .order_by(col(WorkflowRun.wake_at))
+                .limit(limit)
+            ).all()
+        ),
     )
 
 
 def stale_running(session: Session, before: datetime, limit: int = 5000) -> list[int]:
     """Runs marked running that started long ago: their job was lost; run them again."""
-    return list(
-        session.exec(
-            select(WorkflowRun.id)
-            .where(WorkflowRun.status == RunStatus.RUNNING, WorkflowRun.started_at < before)
-            .order_by(WorkflowRun.id)
-            .limit(limit)
-        ).all()
+    return cast(  # ids read back from the table are never None
+        "list[int]",
+        list(
+            session.exec(
+                select(WorkflowRun.id)
+                .where(WorkflowRun.status == RunStatus.RUNNING, WorkflowRun.started_at < before)
+                .order_by(col(WorkflowRun.id))
+                .limit(limit)
+            ).all()
+        ),
     )

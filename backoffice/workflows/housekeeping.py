@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from redis import Redis
 from rq import Queue, get_current_job
-from sqlmodel import delete
+from sqlmodel import col, delete
 
 from backoffice.db import session_scope
 from backoffice.models import StaffSession
@@ -25,7 +25,7 @@ def purge_expired_sessions() -> int:
     """Delete sign-in sessions that ended more than a day ago; reschedules itself."""
     cutoff = datetime.now(UTC) - timedelta(days=1)
     with session_scope() as session:
-        result = session.exec(delete(StaffSession).where(StaffSession.expires_at < cutoff))  # type: ignore[call-overload]
+        result = session.exec(delete(StaffSession).where(col(StaffSession.expires_at) < cutoff))
         removed = result.rowcount or 0
     job = get_current_job()
     if job is not None:  # run again later, so the table never grows without bound

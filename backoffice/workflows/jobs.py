@@ -6,6 +6,7 @@ Workers import this module; nothing here touches Reflex.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from redis import Redis
 from rq import Queue, get_current_job
@@ -67,7 +68,8 @@ def tick() -> dict[str, int]:
     connection = job.connection if job is not None else None
     last = None
     if connection is not None:
-        raw = connection.get("backoffice:last_tick")
+        # redis-py types get() for sync and async clients alike; this client is sync
+        raw = cast("bytes | None", connection.get("backoffice:last_tick"))
         last = None if raw is None else datetime.fromisoformat(raw.decode())
         connection.set("backoffice:last_tick", now.isoformat())
     with session_scope() as session:

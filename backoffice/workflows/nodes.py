@@ -3,6 +3,7 @@ handles, plain-language summary and what it does. Adding a node type is adding a
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -31,29 +32,32 @@ class NodeType:
     category: ClassVar[str]  # trigger, condition, action, flow
     label: ClassVar[str]  # catalog keys
     help: ClassVar[str]
-    Config: ClassVar[type[BaseModel]]
+    # builtins.type: inside this class body `type` is the node type's name above
+    Config: ClassVar[builtins.type[BaseModel]]
     events: ClassVar[tuple[str, ...]] = ()  # domain events that start this trigger
     # Calls another system (HTTP): the engine prepares the call inside the wave's transaction
     # and makes it after the commit, so no database lock is held while a receiver answers.
     external: ClassVar[bool] = False
 
-    def handles(self, config: BaseModel) -> tuple[str, ...]:
+    # `config` is an instance of the node's own Config (each subclass names its class), so the
+    # base class types it Any: a subclass may take exactly its Config.
+    def handles(self, config: Any) -> tuple[str, ...]:
         return ("out",)
 
-    def check(self, session: Session, config: BaseModel) -> list[str]:
+    def check(self, session: Session, config: Any) -> list[str]:
         return []
 
-    def summary(self, config: BaseModel, t: Any) -> str:
+    def summary(self, config: Any, t: Any) -> str:
         return t(self.label)
 
-    def execute(self, ctx: Context, config: BaseModel) -> Outcome:
+    def execute(self, ctx: Context, config: Any) -> Outcome:
         return Outcome()
 
     def execute_many(self, ctxs: list[Context], config: Any) -> list[Outcome]:
         """Optional: the same for a batch of members in bulk statements (fan-out speed)."""
         return [self.execute(ctx, config) for ctx in ctxs]
 
-    def matches_event(self, config: BaseModel, payload: dict[str, Any]) -> bool:
+    def matches_event(self, config: Any, payload: dict[str, Any]) -> bool:
         return True
 
     def prepare(self, ctx: Context, config: Any) -> Any:
@@ -540,8 +544,9 @@ class RemoveTag(NodeType):
     def execute(self, ctx: Context, config: TagConfig) -> Outcome:
         if not ctx.dry_run:
             ctx.session.exec(
-                delete(MemberTag).where(  # type: ignore[call-overload]
-                    MemberTag.member_id == ctx.member.id, MemberTag.tag == config.tag.strip()
+                delete(MemberTag).where(
+                    col(MemberTag.member_id) == ctx.member.id,
+                    col(MemberTag.tag) == config.tag.strip(),
                 )
             )
         return Outcome(output={"tag": config.tag.strip()})

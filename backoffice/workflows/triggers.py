@@ -4,6 +4,7 @@ cron schedules). Both end in engine.start_runs, keyed so each occurrence starts 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -23,7 +24,7 @@ from backoffice.models.base import utcnow
 from backoffice.settings import get_settings
 from backoffice.workflows.conditions import Group, to_sql
 from backoffice.workflows.engine import compiled, start_runs
-from backoffice.workflows.nodes import REGISTRY
+from backoffice.workflows.nodes import REGISTRY, BirthdayConfig, DaysConfig, ScheduleConfig
 
 TIME_TRIGGERS = ("trigger.birthday", "trigger.anniversary", "trigger.inactive", "trigger.schedule")
 
@@ -51,7 +52,7 @@ def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
     events = session.exec(
         select(DomainEvent)
         .where(col(DomainEvent.dispatched_at).is_(None))
-        .order_by(DomainEvent.id)
+        .order_by(col(DomainEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -106,7 +107,8 @@ def members_for(session: Session, workflow: Workflow, *clauses) -> list[int]:  #
     stmt = select(Member.id).where(
         Member.status == MemberStatus.ACTIVE, scope_filter(workflow), *clauses
     )
-    return list(session.exec(stmt.order_by(Member.id)).all())
+    # ids read back from the table are never None
+    return cast("list[int]", list(session.exec(stmt.order_by(col(Member.id))).all()))
 
 
 def fire_time_triggers(
@@ -125,29 +127,32 @@ def fire_time_triggers(
         config = plan.configs[trigger.id]
         kind = trigger.type
         if kind == "trigger.birthday":
-            day = today + timedelta(days=config.days_before)  # type: ignore[attr-defined]
+            assert isinstance(config, BirthdayConfig)  # each node type validates its own Config
+            day = today + timedelta(days=config.days_before)
             ids = members_for(
                 session,
                 workflow,
-                extract("month", Member.birthday) == day.month,
-                extract("day", Member.birthday) == day.day,
+                extract("month", col(Member.birthday)) == day.month,
+                extract("day", col(Member.birthday)) == day.day,
             )
             run_ids += start_runs(session, workflow, ids, f"birthday:{day.year}", now)
         elif kind == "trigger.anniversary":
             ids = members_for(
                 session,
                 workflow,
-                extract("month", Member.joined_at) == today.month,
-                extract("day", Member.joined_at) == today.day,
-                extract("year", Member.joined_at) < today.year,
+                extract("month", col(Member.joined_at)) == today.month,
+                extract("day", col(Member.joined_at)) == today.day,
+                extract("year", col(Member.joined_at)) < today.year,
             )
             run_ids += start_runs(session, workflow, ids, f"anniversary:{today.year}", now)
         elif kind == "trigger.inactive":
-            run_ids += _inactive(session, workflow, config.days, now)  # type: ignore[attr-defined]
+            assert isinstance(config, DaysConfig)
+            run_ids += _inactive(session, workflow, config.days, now)
         elif kind == "trigger.schedule":
-            tick = _last_cron_tick(config.cron, now, tz)  # type: ignore[attr-defined]
+            assert isinstance(config, ScheduleConfig)
+            tick = _last_cron_tick(config.cron, now, tz)
             if tick is not None and (last_tick is None or tick > last_tick):
-                ids = members_for(session, workflow, _segment_clause(session, config.segment_id))  # type: ignore[attr-defined]
+                ids = members_for(session, workflow, _segment_clause(session, config.segment_id))
                 run_ids += start_runs(session, workflow, ids, f"schedule:{tick.isoformat()}", now)
     return run_ids
 
@@ -169,7 +174,7 @@ def _inactive(session: Session, workflow: Workflow, days: int, now: datetime) ->
             func.max(Sale.id).label("last_id"),
             func.max(Sale.created_at).label("last_at"),
         )
-        .group_by(Sale.member_id)
+        .group_by(col(Sale.member_id))
         .subquery()
     )
     rows = session.exec(
@@ -186,7 +191,7 @@ def _inactive(session: Session, workflow: Workflow, days: int, now: datetime) ->
     ).all()
     by_key: dict[str, list[int]] = {}
     for member_id, last_id in rows:
-        by_key.setdefault(f"inactive:{last_id or 'never'}", []).append(int(member_id))
+        by_key.setdefault(f"inactive:{last_id or 'never'}", []).append(int(member_id or 0))
     run_ids: list[int] = []
     for key, ids in by_key.items():
         run_ids += start_runs(session, workflow, ids, key, now)

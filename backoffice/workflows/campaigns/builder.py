@@ -23,7 +23,7 @@ from backoffice.sealed import seal
 from backoffice.services.org.access import Actor
 from backoffice.services.org.stores import visible_stores
 from backoffice.workflows.conditions import MEMBER_FIELDS, Group, Rule
-from backoffice.workflows.nodes import REGISTRY
+from backoffice.workflows.nodes import REGISTRY, ConditionConfig, SplitConfig
 from backoffice.workflows.schema import Graph, NodeSpec, Problem
 
 CATEGORIES = ("trigger", "condition", "action", "flow")
@@ -128,26 +128,26 @@ def reference_options(session: Session, actor: Actor, lang: str) -> dict[str, li
     return {
         "message_templates": [
             {"value": str(m.id), "label": m.name}
-            for m in session.exec(select(MessageTemplate).order_by(MessageTemplate.id)).all()
+            for m in session.exec(select(MessageTemplate).order_by(col(MessageTemplate.id))).all()
         ],
         "coupon_templates": [
             {"value": str(c.id), "label": c.name}
             for c in session.exec(
                 select(CouponTemplate)
                 .where(col(CouponTemplate.active).is_(True))
-                .order_by(CouponTemplate.id)
+                .order_by(col(CouponTemplate.id))
             ).all()
         ],
         "segments": [{"value": str(s.id), "label": s.name} for s in list_segments(session, actor)],
         "tiers": [
             {"value": tier.code, "label": tier.name}
             for tier in session.exec(
-                select(Tier).where(col(Tier.active).is_(True)).order_by(Tier.rank)
+                select(Tier).where(col(Tier.active).is_(True)).order_by(col(Tier.rank))
             ).all()
         ],
         "custom_fields": [
             {"value": f.key, "label": f.label}
-            for f in session.exec(select(FormField).order_by(FormField.position)).all()
+            for f in session.exec(select(FormField).order_by(col(FormField.position))).all()
         ],
         "stores": [{"value": str(s.id), "label": s.name} for s in stores],
         "tags": [{"value": tag, "label": tag} for tag in tags],
@@ -198,7 +198,8 @@ def rule_rows(node: NodeSpec) -> tuple[str, list[dict[str, str]]]:
 
 def branch_rows(node: NodeSpec) -> list[dict[str, str]]:
     config = REGISTRY["split"].Config.model_validate(node.config or {})
-    return [{"name": b.name, "percent": str(b.percent)} for b in config.branches]  # type: ignore[attr-defined]
+    assert isinstance(config, SplitConfig)  # the split node's own Config
+    return [{"name": b.name, "percent": str(b.percent)} for b in config.branches]
 
 
 def _rule_from_row(index: int, row: dict[str, str]) -> Rule:
@@ -238,7 +239,7 @@ def _rule_from_row(index: int, row: dict[str, str]) -> Rule:
         raise ValidationFailed({f"rule_{index}": "error.number"}) from exc
     if not 1 <= days <= 3650:
         raise ValidationFailed({f"rule_{index}": "error.range_1_3650"})
-    return Rule(kind=kind, field=row.get("field", ""), op=op, value=value, days=days)  # type: ignore[arg-type]
+    return Rule(kind=kind, field=row.get("field", ""), op=op, value=value, days=days)
 
 
 def condition_from_rows(match: str, rows: list[dict[str, str]]) -> dict[str, Any]:
@@ -614,7 +615,8 @@ def describe(node: NodeSpec, lang: str, names: Names) -> str:
         return t(lang, "builder.summary_invalid")
     values = config.model_dump()
     if node.type == "condition":
-        group = config.condition  # type: ignore[attr-defined]
+        assert isinstance(config, ConditionConfig)  # the condition node's own Config
+        group = config.condition
         if not group.rules:
             return t(lang, "builder.summary_no_rules")
         return t(lang, "rule.if", text=condition_text(group, lang, names))

@@ -206,7 +206,7 @@ def publish_workflow(session: Session, actor: Actor, workflow_id: int) -> Workfl
     if found:
         err = ValidationFailed({"graph": "error.graph_has_problems"})
         err.params = {"count": len(found)}
-        err.problems = found  # type: ignore[attr-defined]
+        err.problems = found
         raise err
     graph = Graph.model_validate(workflow.draft)
     previous = None
@@ -231,7 +231,9 @@ def publish_workflow(session: Session, actor: Actor, workflow_id: int) -> Workfl
     session.add(version)
     workflow.published_version = number
     workflow.status = WorkflowStatus.PUBLISHED
-    workflow.trigger_type = graph.trigger().type  # type: ignore[union-attr]
+    trigger = graph.trigger()
+    assert trigger is not None  # graph_problems() above refuses a graph without a trigger
+    workflow.trigger_type = trigger.type
     workflow.updated_at = utcnow()
     session.add(workflow)
     session.flush()
@@ -314,7 +316,7 @@ def dry_run_workflow(session: Session, actor: Actor, workflow_id: int, member_id
     found = graph_problems(session, workflow.draft)
     if found:
         err = ValidationFailed({"graph": "error.graph_has_problems"})
-        err.problems = found  # type: ignore[attr-defined]
+        err.problems = found
         raise err
     graph = Graph.model_validate(workflow.draft)
     result = DryRun(member_id=member_id, member_name=member.name)
@@ -431,7 +433,7 @@ def node_counters(session: Session, actor: Actor, workflow_id: int) -> dict[str,
     _load(session, actor, workflow_id)
     rows = session.exec(
         select(StepExecution.node_id, StepExecution.status, func.count())
-        .join(WorkflowRun, WorkflowRun.id == StepExecution.run_id)
+        .join(WorkflowRun, col(WorkflowRun.id) == StepExecution.run_id)
         .where(WorkflowRun.workflow_id == workflow_id)
         .group_by(StepExecution.node_id, StepExecution.status)
     ).all()
@@ -466,7 +468,7 @@ def run_steps(
         raise NotFound("error.not_found")
     _load(session, actor, run.workflow_id)
     steps = session.exec(
-        select(StepExecution).where(StepExecution.run_id == run_id).order_by(StepExecution.seq)
+        select(StepExecution).where(StepExecution.run_id == run_id).order_by(col(StepExecution.seq))
     ).all()
     return run, list(steps)
 
@@ -525,7 +527,11 @@ def save_segment(
     found = problems(group, session)
     if found:
         raise ValidationFailed({"condition": found[0]})
-    segment = session.get(Segment, segment_id) if segment_id else Segment(created_by=actor.staff_id)
+    segment = (
+        session.get(Segment, segment_id)
+        if segment_id
+        else Segment(created_by=actor.staff_id, name=data.name.strip()[:100])
+    )
     if segment is None:
         raise NotFound("error.not_found")
     segment.name, segment.store_ids = data.name.strip()[:100], sorted(set(data.store_ids))
@@ -545,7 +551,7 @@ def save_segment(
 
 def list_segments(session: Session, actor: Actor) -> list[Segment]:
     _can_read(actor)
-    rows = session.exec(select(Segment).order_by(Segment.id)).all()
+    rows = session.exec(select(Segment).order_by(col(Segment.id))).all()
     return [
         s
         for s in rows
@@ -696,7 +702,7 @@ def workflow_overview(
                 col(WorkflowRun.dry_run).is_(False),
                 WorkflowRun.started_at >= week,
             )
-            .group_by(WorkflowRun.workflow_id)
+            .group_by(col(WorkflowRun.workflow_id))
         ).all()
     )
     goals = {w.id: w.goal_days for w in found if w.id is not None and w.goal_kind}
@@ -709,7 +715,7 @@ def workflow_overview(
             status=w.status.value,
             version=w.published_version,
             trigger_type=trigger_of(w),
-            runs_7d=int(runs.get(w.id, 0)),
+            runs_7d=int(runs.get(w.id or 0, 0)),
             conversion=conv.get(w.id or 0, Conversion()),
             goal_kind=w.goal_kind,
             updated_at=w.updated_at,
