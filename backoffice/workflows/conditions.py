@@ -4,6 +4,7 @@ one member, a batch or a whole segment is the same query with a different member
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -90,7 +91,7 @@ def problems(group: Group, session: Session) -> list[str]:
     return out
 
 
-def _walk(group: Group):  # noqa: ANN202
+def _walk(group: Group) -> Iterator[Rule]:
     for item in group.rules:
         if isinstance(item, Group):
             yield from _walk(item)

@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from redis import Redis
+
 from backoffice.workflows.engine import WaveReport, advance
 
 # The job that advances a batch of runs, named rather than imported: the jobs module
@@ -43,7 +45,7 @@ class RQExecutor:
     """Batches of runs become RQ jobs; waits become scheduled jobs (the reconciler backs
     them up if Redis loses one)."""
 
-    def __init__(self, connection) -> None:  # noqa: ANN001
+    def __init__(self, connection: Redis) -> None:
         from rq import Queue
 
         self.queue = Queue("default", connection=connection)

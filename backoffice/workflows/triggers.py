@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from sqlalchemy import extract, false, func, or_, true
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from backoffice.models import (
@@ -40,7 +41,7 @@ def _published(session: Session, trigger_types: tuple[str, ...]) -> list[Workflo
     )
 
 
-def scope_filter(workflow: Workflow):  # noqa: ANN201
+def scope_filter(workflow: Workflow) -> ColumnElement[bool]:
     """A workflow of some stores only touches members of those stores."""
     if not workflow.store_ids:
         return true()
@@ -91,7 +92,7 @@ def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
     return run_ids
 
 
-def _segment_clause(session: Session, segment_id: int | None):  # noqa: ANN202
+def _segment_clause(session: Session, segment_id: int | None) -> ColumnElement[bool]:
     if segment_id is None:
         return true()
     segment = session.get(Segment, segment_id)
@@ -103,7 +104,7 @@ def _segment_clause(session: Session, segment_id: int | None):  # noqa: ANN202
     return clause
 
 
-def members_for(session: Session, workflow: Workflow, *clauses) -> list[int]:  # noqa: ANN002
+def members_for(session: Session, workflow: Workflow, *clauses: ColumnElement[bool]) -> list[int]:
     stmt = select(Member.id).where(
         Member.status == MemberStatus.ACTIVE, scope_filter(workflow), *clauses
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -577,7 +578,9 @@ def search_members(session: Session, actor: Actor, query: MemberQuery) -> Member
     return MemberPage(rows=rows, total=int(total), page=page, page_size=page_size)
 
 
-def iter_members(session: Session, actor: Actor, query: MemberQuery, batch: int = 1000):
+def iter_members(
+    session: Session, actor: Actor, query: MemberQuery, batch: int = 1000
+) -> Iterator[list[tuple[Member, list[str]]]]:
     """All matching members in id order, in batches (for exports): keyset, not offset."""
     require(actor, "members.read")
     base = _member_statement(session, actor, query, by_id=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, delete, or_, select
@@ -89,7 +90,7 @@ def list_staff(session: Session, actor: Actor, search: str = "") -> list[StaffRo
     return rows
 
 
-def _validate(session: Session, data: StaffInput, creating: bool) -> tuple[dict, Role]:
+def _validate(session: Session, data: StaffInput, creating: bool) -> tuple[dict[str, Any], Role]:
     errors: dict[str, str] = {}
     username = data.username.strip()
     if not username:

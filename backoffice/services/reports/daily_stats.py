@@ -94,7 +94,11 @@ _STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
 def _upsert_statement(
-    dialect: str, table: Any, keys: tuple[str, ...], changed: tuple[str, ...], figures: tuple
+    dialect: str,
+    table: Any,
+    keys: tuple[str, ...],
+    changed: tuple[str, ...],
+    figures: tuple[str, ...],
 ) -> Any:
     cache_key = (dialect, table.name, keys, changed)
     stmt = _STATEMENTS.get(cache_key)
@@ -110,7 +114,11 @@ def _upsert_statement(
 
 
 def _upsert(
-    session: Session, table: Any, keys: dict[str, Any], deltas: dict[str, int], figures: tuple
+    session: Session,
+    table: Any,
+    keys: dict[str, Any],
+    deltas: dict[str, int],
+    figures: tuple[str, ...],
 ) -> None:
     deltas = {k: int(v) for k, v in deltas.items() if v}
     if not deltas:
