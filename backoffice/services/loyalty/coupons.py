@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import NotFound, ValidationFailed
-from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate
+from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate, Sale
 from backoffice.models.base import utcnow
 from backoffice.services import events
 from backoffice.services.members.profiles import MemberQuery, iter_members
@@ -294,8 +294,6 @@ def coupon_discount(
 
 def use_coupon(session: Session, coupon_id: int, sale_id: int) -> None:
     """Mark used with a conditional update, so one coupon cannot pay for two sales."""
-    from backoffice.models import Sale
-
     now = utcnow()
     result = session.exec(
         update(Coupon)
@@ -311,8 +309,6 @@ def use_coupon(session: Session, coupon_id: int, sale_id: int) -> None:
 
 def restore_coupon(session: Session, coupon_id: int) -> bool:
     """Give a coupon back after a full refund, if it is still within its dates."""
-    from backoffice.models import Sale
-
     used = session.exec(
         select(Coupon.used_at, Sale.store_id)
         .join(Sale, col(Sale.id) == Coupon.used_sale_id)

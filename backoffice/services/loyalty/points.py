@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
-from backoffice.models import PointsAccount, PointsEntry, PointsKind
+from backoffice.models import DomainEvent, PointsAccount, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.policy import current_settings
 from backoffice.services.org import audit
@@ -367,8 +367,6 @@ def expire_points(session: Session, now: datetime | None = None, batch: int = 50
 
 def notify_expiring_points(session: Session, now: datetime | None = None, batch: int = 5000) -> int:
     """Emit `points.expiring` once per member for lots expiring within the notice window."""
-    from backoffice.models import DomainEvent
-
     now = now or utcnow()
     horizon = now + timedelta(days=current_settings(session).expiring_notice_days)
     window = (

@@ -16,6 +16,7 @@ from backoffice.errors import ValidationFailed
 from backoffice.models import TopupRule, WalletAccount, WalletEntry, WalletKind
 from backoffice.services import events
 from backoffice.services.loyalty.policy import current_settings
+from backoffice.services.members.counter import member_for_counter
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.reports import daily_stats
@@ -162,8 +163,6 @@ def top_up(
     pay_method: str = "cash",
 ) -> WalletEntry:
     """A member pays money in; the best top-up rule adds bonus. Same request id → same entry."""
-    from backoffice.services.members.counter import member_for_counter
-
     require(actor, "wallet.topup", store_id)
     if (done := entry_for_request(session, request_id)) is not None:
         return done

@@ -5,6 +5,7 @@ frequency cap, banned words) live in `rules`; the campaign step that sends is th
 
 from __future__ import annotations
 
+import json
 import re
 import smtplib
 from email.message import EmailMessage
@@ -196,7 +197,6 @@ def render(
 
 def sms_payload(template: str, message: OutboxMessage) -> bytes:
     """Fill the gateway's JSON body: values are JSON-escaped, so any text stays valid JSON."""
-    import json
 
     def escaped(value: str) -> str:
         return json.dumps(value, ensure_ascii=False)[1:-1]

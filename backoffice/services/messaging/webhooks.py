@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 from sqlmodel import Session, col, or_, select, update
 
+from backoffice.db import session_scope
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import (
     DeliveryStatus,
@@ -28,6 +29,7 @@ from backoffice.models import (
 )
 from backoffice.models.base import utcnow
 from backoffice.sealed import seal, unseal
+from backoffice.services.messaging.signed_http import WebhookFailed, post_signed
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.settings import get_settings
@@ -284,9 +286,6 @@ def _claim(session: Session, delivery_id: int, attempts: int) -> bool:
 
 def attempt_delivery(delivery_id: int, attempts: int, engine: Any = None) -> Attempt | None:
     """One attempt: claim, POST (no transaction open), record the outcome. None: not ours."""
-    from backoffice.db import session_scope
-    from backoffice.services.messaging.signed_http import WebhookFailed, post_signed
-
     with session_scope(engine) as session:
         if not _claim(session, delivery_id, attempts):
             return None

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from redis import Redis
 from sqlalchemy import event
 from sqlmodel import Session, col, or_, select, update
 
@@ -311,8 +312,6 @@ def _announce_revocations(session: Session) -> None:
         if not url:
             continue
         try:
-            from redis import Redis
-
             with Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2) as redis:
                 redis.set(REVOKED_FLAG.format(redis_ref(secret_hash)), 1, ex=REVOKED_FLAG_SECONDS)
         except Exception:  # noqa: BLE001  (Redis down: others see it within ACTOR_TTL_SECONDS)

@@ -13,7 +13,7 @@ from backoffice.i18n import LOCALES
 from backoffice.models import Role, Staff, StaffStore, Store
 from backoffice.models.base import utcnow
 from backoffice.services.org import audit
-from backoffice.services.org.access import Actor, require
+from backoffice.services.org.access import PERMISSIONS, SEED_ROLES, Actor, load_actor, require
 from backoffice.services.org.auth import check_password_policy, hash_password, revoke_sessions
 from backoffice.services.phones import normalize_phone
 
@@ -254,8 +254,6 @@ def bootstrap(
     session: Session, username: str, password: str, hq_code: str = "HQ", hq_name: str = "总部"
 ) -> Actor:
     """First start: seeded roles, the HQ store and the first HQ admin (no actor exists yet)."""
-    from backoffice.services.org.access import SEED_ROLES, load_actor
-
     if session.exec(select(Staff).limit(1)).first() is not None:
         raise ValidationFailed({"username": "error.already_bootstrapped"})
     check_password_policy(password)
@@ -299,8 +297,6 @@ def update_role_permissions(
     session: Session, actor: Actor, role_code: str, permissions: list[str]
 ) -> Role:
     """HQ changes what a role may do; the audit entry lists permissions added and removed."""
-    from backoffice.services.org.access import PERMISSIONS
-
     require(actor, "staff.manage")
     if actor.store_ids is not None:
         raise PermissionDenied("error.store_scope")  # scopes are HQ's to grant
