@@ -28,7 +28,9 @@ from backoffice.models import (
     Tier,
 )
 from backoffice.models.base import utcnow
+from backoffice.models.reports import MemberSalesSummary
 from backoffice.services.members.custom_field_index import value_sql
+from backoffice.services.reports.daily_stats import epoch_day
 
 MEMBER_FIELDS = (
     "name",
@@ -201,9 +203,6 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
 
 
 def _rfm_measure(field: str) -> Any:
-    from backoffice.models.reports import MemberSalesSummary
-    from backoffice.services.reports.daily_stats import epoch_day
-
     summary = MemberSalesSummary
     column = {
         "recency_days": epoch_day(utcnow()) - summary.last_sale_day,

@@ -8,6 +8,7 @@ mid-wave or a retry therefore never repeats an effect: the committed step says i
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from backoffice.models import (
     WorkflowVersion,
 )
 from backoffice.models.base import utcnow
+from backoffice.settings import get_settings
 from backoffice.workflows.nodes import REGISTRY, Context, NodeType, Outcome
 from backoffice.workflows.schema import Graph, NodeSpec, Problem
 
@@ -170,8 +172,6 @@ def _compiled(workflow_id: int, version: int, graph_json: str) -> CompiledVersio
 
 def compiled(session: Session, workflow_id: int, version: int) -> CompiledVersion:
     """Published versions never change, so each is parsed once per process."""
-    import json
-
     row = session.exec(
         select(WorkflowVersion).where(
             WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version
@@ -567,8 +567,6 @@ def _save_runs(session: Session, runs: Sequence[WorkflowRun]) -> None:
 
 
 def retry_delays() -> list[timedelta]:
-    from backoffice.settings import get_settings
-
     raw = get_settings().workflow_retry_seconds
     return [timedelta(seconds=float(x)) for x in raw.split(",") if x.strip()] or [
         timedelta(seconds=10)

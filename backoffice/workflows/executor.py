@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from redis import Redis
+from rq import Queue, Retry
 
+from backoffice.settings import get_settings
 from backoffice.workflows.engine import WaveReport, advance
 
 # The job that advances a batch of runs, named rather than imported: the jobs module
@@ -17,8 +19,6 @@ ADVANCE_RUNS = "backoffice.workflows.jobs.advance_runs"
 
 def batch_size() -> int:
     """Runs per job (WORKFLOW_BATCH): one RQ job per member per step would not scale."""
-    from backoffice.settings import get_settings
-
     return get_settings().workflow_batch
 
 
@@ -46,13 +46,9 @@ class RQExecutor:
     them up if Redis loses one)."""
 
     def __init__(self, connection: Redis) -> None:
-        from rq import Queue
-
         self.queue = Queue("default", connection=connection)
 
     def submit(self, run_ids: list[int]) -> None:
-        from rq import Retry
-
         size = batch_size()
         for start in range(0, len(run_ids), size):
             self.queue.enqueue(

@@ -8,12 +8,14 @@ import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
+from croniter import croniter
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, delete, select
 
 from backoffice.models import (
     Coupon,
     CouponTemplate,
+    FormField,
     MemberTag,
     MessageTemplate,
     PointsEntry,
@@ -22,7 +24,13 @@ from backoffice.models import (
     StaffTask,
     Tier,
 )
-from backoffice.workflows.conditions import Group, matches, problems
+from backoffice.sealed import unseal
+from backoffice.services.loyalty import points
+from backoffice.services.loyalty.coupons import grant_coupon
+from backoffice.services.loyalty.tiers import move_member_tier
+from backoffice.services.members.forms import coerce_value
+from backoffice.services.messaging.signed_http import post_signed
+from backoffice.workflows.conditions import Group, matches, matching_ids, problems
 from backoffice.workflows.send_message import send_from_workflow, send_many_from_workflow
 from backoffice.workflows.steps import Context, Outcome
 
@@ -198,8 +206,6 @@ class Schedule(NodeType):
     Config = ScheduleConfig
 
     def check(self, session: Session, config: ScheduleConfig) -> list[str]:
-        from croniter import croniter
-
         out = [] if croniter.is_valid(config.cron) else ["error.cron"]
         if config.segment_id is not None and session.get(Segment, config.segment_id) is None:
             out.append("error.segment_unknown")
@@ -252,8 +258,6 @@ class Condition(NodeType):
 
 
 def _condition_many(ctxs: list[Context], config: ConditionConfig) -> list[Outcome]:
-    from backoffice.workflows.conditions import matching_ids
-
     yes = matching_ids(ctxs[0].session, config.condition, [c.member.id or 0 for c in ctxs])
     return [
         Outcome(handle="yes" if c.member.id in yes else "no", output={"result": c.member.id in yes})
@@ -403,8 +407,6 @@ class GrantPoints(NodeType):
         return t("node.grant_points.summary", points=config.points)
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        from backoffice.services.loyalty import points
-
         if ctx.dry_run:
             return Outcome(output={"would_grant": config.points})
         if not _done(ctx, PointsEntry.cause_id):
@@ -422,8 +424,6 @@ class GrantPoints(NodeType):
 
 
 def _grant_many(ctxs: list[Context], config: PointsConfig) -> list[Outcome]:
-    from backoffice.services.loyalty import points
-
     if ctxs[0].dry_run:
         return [Outcome(output={"would_grant": config.points}) for _ in ctxs]
     session = ctxs[0].session
@@ -454,8 +454,6 @@ class DeductPoints(NodeType):
     Config = PointsConfig
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        from backoffice.services.loyalty import points
-
         if ctx.dry_run:
             return Outcome(output={"would_deduct": config.points})
         if not _done(ctx, PointsEntry.cause_id):
@@ -500,8 +498,6 @@ class IssueCoupon(NodeType):
         return []
 
     def execute(self, ctx: Context, config: CouponConfig) -> Outcome:
-        from backoffice.services.loyalty.coupons import grant_coupon
-
         template = ctx.session.get(CouponTemplate, config.template_id or 0)
         if template is None:
             raise ValueError("coupon template is gone")
@@ -567,8 +563,6 @@ class SetTier(NodeType):
         return [] if found else ["error.tier_unknown"]
 
     def execute(self, ctx: Context, config: TierConfig) -> Outcome:
-        from backoffice.services.loyalty.tiers import move_member_tier
-
         tier = ctx.session.exec(select(Tier).where(Tier.code == config.tier_code)).first()
         if tier is None:
             raise ValueError("tier is gone")
@@ -589,9 +583,6 @@ class SetCustomField(NodeType):
     Config = CustomValueConfig
 
     def check(self, session: Session, config: CustomValueConfig) -> list[str]:
-        from backoffice.models import FormField
-        from backoffice.services.members.forms import coerce_value
-
         field_def = session.exec(select(FormField).where(FormField.key == config.key)).first()
         if field_def is None:
             return ["error.field_unknown"]
@@ -602,9 +593,6 @@ class SetCustomField(NodeType):
         return []
 
     def execute(self, ctx: Context, config: CustomValueConfig) -> Outcome:
-        from backoffice.models import FormField
-        from backoffice.services.members.forms import coerce_value
-
         field_def = ctx.session.exec(select(FormField).where(FormField.key == config.key)).one()
         value = coerce_value(field_def, config.value)
         if not ctx.dry_run:
@@ -664,8 +652,6 @@ class CallWebhook(NodeType):
     external = True
 
     def prepare(self, ctx: Context, config: WebhookConfig) -> dict[str, Any]:
-        from backoffice.sealed import unseal
-
         body = {
             "workflow_id": ctx.workflow.id,
             "run_id": ctx.run.id,
@@ -680,8 +666,6 @@ class CallWebhook(NodeType):
         return {"url": config.url, "secret": unseal(config.secret), "key": ctx.key, "body": body}
 
     def call(self, prepared: dict[str, Any]) -> Outcome:
-        from backoffice.services.messaging.signed_http import post_signed
-
         status = post_signed(
             prepared["url"], prepared["body"], prepared["secret"], idempotency_key=prepared["key"]
         )

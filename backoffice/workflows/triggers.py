@@ -22,6 +22,7 @@ from backoffice.models import (
     WorkflowStatus,
 )
 from backoffice.models.base import utcnow
+from backoffice.services.messaging.webhooks import fan_out
 from backoffice.settings import get_settings
 from backoffice.workflows.conditions import Group, to_sql
 from backoffice.workflows.engine import compiled, start_runs
@@ -59,8 +60,6 @@ def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
     ).all()
     if not events:
         return []
-    from backoffice.services.messaging.webhooks import fan_out
-
     fan_out(session, list(events))  # outgoing webhooks: one delivery row per subscription
     by_trigger: dict[str, list[str]] = {}
     for node_type in REGISTRY.values():

@@ -17,11 +17,13 @@ from sqlmodel import Session, col, select
 
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.i18n import format_money, t
-from backoffice.models import CouponTemplate, FormField, MessageTemplate, Segment, Tier
+from backoffice.models import CouponTemplate, FormField, MessageTemplate, Segment, Store, Tier
 from backoffice.money import parse_yuan, yuan
 from backoffice.sealed import seal
+from backoffice.services.members.profiles import all_tags
 from backoffice.services.org.access import Actor
 from backoffice.services.org.stores import visible_stores
+from backoffice.workflows.campaigns.lifecycle import list_segments
 from backoffice.workflows.conditions import MEMBER_FIELDS, Group, Rule
 from backoffice.workflows.nodes import REGISTRY, ConditionConfig, SplitConfig
 from backoffice.workflows.schema import Graph, NodeSpec, Problem
@@ -119,11 +121,7 @@ def field_specs(node_type: str) -> list[FieldSpec]:
 
 def reference_options(session: Session, actor: Actor, lang: str) -> dict[str, list[dict[str, str]]]:
     """Every select's options, from the real rows the designer may use."""
-    from backoffice.workflows.campaigns.lifecycle import list_segments
-
     stores = visible_stores(session, actor)
-    from backoffice.services.members.profiles import all_tags
-
     tags = all_tags(session, actor) if actor.can("members.read") else []
     return {
         "message_templates": [
@@ -554,8 +552,6 @@ class Names:
 
 
 def load_names(session: Session) -> Names:
-    from backoffice.models import Store
-
     return Names(
         messages={m.id: m.name for m in session.exec(select(MessageTemplate)).all() if m.id},
         coupons={c.id: c.name for c in session.exec(select(CouponTemplate)).all() if c.id},

@@ -3,8 +3,10 @@ manual runs, run history and retries, and segments, all within the designer's st
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,9 +30,10 @@ from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.reports.attribution import Conversion, attribute_runs
 from backoffice.workflows.conditions import Group, problems, to_sql
-from backoffice.workflows.engine import graph_problems, parse_config, start_runs
+from backoffice.workflows.engine import compiled, graph_problems, parse_config, start_runs
 from backoffice.workflows.nodes import REGISTRY, Context
 from backoffice.workflows.schema import Graph, Problem
+from backoffice.workflows.triggers import _segment_clause, members_for
 
 
 class WorkflowInput(BaseModel):
@@ -368,8 +371,6 @@ def dry_run_sample(
     session: Session, actor: Actor, workflow_id: int, segment_id: int | None, size: int = 10
 ) -> list[DryRun]:
     """Test-run the draft on a random sample of a segment (or of the workflow's members)."""
-    import random
-
     require(actor, "workflows.design")
     workflow = _load(session, actor, workflow_id)
     ids = [
@@ -407,16 +408,12 @@ def run_now(session: Session, actor: Actor, workflow_id: int) -> list[int]:
 
 
 def _trigger_segment(session: Session, workflow: Workflow) -> int | None:
-    from backoffice.workflows.engine import compiled
-
     plan = compiled(session, workflow.id or 0, workflow.published_version or 0)
     trigger = plan.graph.trigger()
     return getattr(plan.configs[trigger.id], "segment_id", None) if trigger else None
 
 
 def segment_member_ids(session: Session, workflow: Workflow, segment_id: int | None) -> list[int]:
-    from backoffice.workflows.triggers import _segment_clause, members_for
-
     return members_for(session, workflow, _segment_clause(session, segment_id))
 
 
@@ -643,8 +640,6 @@ def workflow_conversion(
     session: Session, actor: Actor, workflow_id: int, days: int = 30
 ) -> Conversion:
     """The goal's conversion rate and attributed revenue over the last `days` days."""
-    from datetime import timedelta
-
     _can_read(actor)
     workflow = _load(session, actor, workflow_id)
     if not workflow.goal_kind:
@@ -673,10 +668,6 @@ def workflow_overview(
     session: Session, actor: Actor, status: str = "", trigger: str = "", query: str = ""
 ) -> list[WorkflowRow]:
     """The workflow list: scope, status, version, trigger, runs in 7 days, conversion."""
-    from datetime import timedelta
-
-    from backoffice.workflows.schema import Graph as _Graph
-
     found = list_workflows(session, actor, status)
     if query.strip():
         found = [w for w in found if query.strip().lower() in w.name.lower()]
@@ -685,7 +676,7 @@ def workflow_overview(
         if w.trigger_type:
             return w.trigger_type
         try:
-            node = _Graph.model_validate(w.draft or {}).trigger()
+            node = Graph.model_validate(w.draft or {}).trigger()
         except Exception:  # noqa: BLE001  (a malformed draft simply has no trigger yet)
             return ""
         return node.type if node else ""
@@ -735,8 +726,6 @@ def trigger_match_count(session: Session, actor: Actor, workflow_id: int) -> int
         return None
     if node is None or node.type not in ("trigger.schedule", "trigger.manual"):
         return None
-    from backoffice.workflows.triggers import _segment_clause, members_for
-
     clauses = [_segment_clause(session, node.config.get("segment_id"))]
     if actor.store_ids is not None:
         clauses.append(col(Member.home_store_id).in_(sorted(actor.store_ids) or [-1]))
