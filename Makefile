@@ -47,6 +47,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check backoffice tests bench
 	$(VENV)/bin/ruff check backoffice tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) bench/member_search.py

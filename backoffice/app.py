@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 import backoffice.models  # noqa: F401  (tables registered before any query)
+import backoffice.workflows  # noqa: F401  (committed events wake the dispatcher at once)
 from backoffice.api import create_app
 from backoffice.pages.campaigns import builder_ui as workflow_builder_ui  # noqa: F401
 from backoffice.pages.campaigns import campaign_list as workflows  # noqa: F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose; pages show `message` to the user."""
@@ -19,6 +21,9 @@ class ValidationFailed(DomainError):
     """One or more fields are wrong; `errors` maps field → message."""
 
     code = "validation"
+    # Set by callers that have more to say than one message per field (a workflow graph's
+    # problems); declared here for type checkers only, so it is absent unless set.
+    problems: list[Any]
 
     def __init__(self, errors: dict[str, str]) -> None:
         first_field, first_message = next(iter(errors.items()))

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 import backoffice.models  # noqa: F401  (tables registered before any query)
+import backoffice.workflows  # noqa: F401  (committed events wake the dispatcher at once)
 from backoffice.api import errors, loyalty, members, org
 from backoffice.api.errors import ApiError
 from backoffice.api.schemas import ErrorOut

@@ -40,4 +40,6 @@ def events_after(
     stmt = restrict(stmt, actor, store)
     if name:
         stmt = stmt.where(DomainEvent.name == name)
-    return list(session.exec(stmt.order_by(DomainEvent.id).limit(max(1, min(limit, 500)))).all())
+    return list(
+        session.exec(stmt.order_by(col(DomainEvent.id)).limit(max(1, min(limit, 500)))).all()
+    )

@@ -4,11 +4,12 @@ one member, a batch or a whole segment is the same query with a different member
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, exists, false, literal_column, not_, or_, true
+from sqlalchemy import ColumnClause, and_, exists, false, literal_column, not_, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -23,8 +24,10 @@ from backoffice.models import (
     Tier,
 )
 from backoffice.models.base import utcnow
+from backoffice.models.reports import MemberSalesSummary
 from backoffice.services.loyalty.activity import activity_subquery
 from backoffice.services.members.custom_field_index import value_sql
+from backoffice.services.reports.daily_stats import epoch_day
 
 MEMBER_FIELDS = (
     "name",
@@ -87,7 +90,7 @@ def problems(group: Group, session: Session) -> list[str]:
     return out
 
 
-def _walk(group: Group):  # noqa: ANN202
+def _walk(group: Group) -> Iterator[Rule]:
     for item in group.rules:
         if isinstance(item, Group):
             yield from _walk(item)
@@ -126,22 +129,26 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
             value = MemberStatus(value)
         return _compare(column, rule.op, value)
     if rule.kind == "custom_field":
-        expr = literal_column(value_sql(dialect, rule.field).replace("custom", "member.custom", 1))
+        expr: ColumnClause[Any] = literal_column(
+            value_sql(dialect, rule.field).replace("custom", "member.custom", 1)
+        )
         return _compare(expr, rule.op, rule.value)
     if rule.kind == "tier_in":
         codes = [str(c) for c in (rule.value or [])]
         ids = select(Tier.id).where(col(Tier.code).in_(codes))
         entry = session.exec(
-            select(Tier).where(col(Tier.active).is_(True)).order_by(Tier.rank)
+            select(Tier).where(col(Tier.active).is_(True)).order_by(col(Tier.rank))
         ).first()
-        condition = col(Member.tier_id).in_(ids)
+        condition: ColumnElement[bool] = col(Member.tier_id).in_(ids)
         if entry is not None and entry.code in codes:
             condition = or_(condition, col(Member.tier_id).is_(None))
         return condition
     if rule.kind == "store_in":
         return col(Member.home_store_id).in_([int(v) for v in rule.value or []])
     if rule.kind == "tag":
-        has = exists().where(MemberTag.member_id == Member.id, MemberTag.tag == str(rule.value))
+        has = exists().where(
+            col(MemberTag.member_id) == Member.id, col(MemberTag.tag) == str(rule.value)
+        )
         return not_(has) if rule.op == "ne" else has
     if rule.kind == "activity":
         since = utcnow() - timedelta(days=rule.days)
@@ -152,24 +159,21 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
     if rule.kind == "has_coupon":
         now = utcnow()
         has = exists().where(
-            Coupon.member_id == Member.id,
-            Coupon.status == CouponStatus.ISSUED,
-            Coupon.valid_to > now,
+            col(Coupon.member_id) == Member.id,
+            col(Coupon.status) == CouponStatus.ISSUED,
+            col(Coupon.valid_to) > now,
         )
         return not_(has) if rule.op == "ne" else has
     # consent: opt-out model, a member consents unless they withdrew it for the channel
     withdrawn = exists().where(
-        MemberConsent.member_id == Member.id,
-        MemberConsent.channel == rule.field,
+        col(MemberConsent.member_id) == Member.id,
+        col(MemberConsent.channel) == rule.field,
         col(MemberConsent.granted).is_(False),
     )
     return withdrawn if rule.op == "ne" else not_(withdrawn)
 
 
 def _rfm_measure(field: str) -> Any:
-    from backoffice.models.reports import MemberSalesSummary
-    from backoffice.services.reports.daily_stats import epoch_day
-
     summary = MemberSalesSummary
     column = {
         "recency_days": epoch_day(utcnow()) - summary.last_sale_day,
@@ -198,7 +202,7 @@ def matching_ids(session: Session, group: Group, member_ids: list[int]) -> set[i
     rows = session.exec(
         select(Member.id).where(col(Member.id).in_(member_ids), to_sql(session, group))
     ).all()
-    return {int(r) for r in rows}
+    return {int(r or 0) for r in rows}
 
 
 def matches(session: Session, group: Group, member_id: int) -> bool:

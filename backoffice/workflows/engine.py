@@ -8,12 +8,13 @@ mid-wave or a retry therefore never repeats an effect: the committed step says i
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam, insert, update
@@ -32,6 +33,7 @@ from backoffice.models import (
     WorkflowVersion,
 )
 from backoffice.models.base import utcnow
+from backoffice.settings import get_settings
 from backoffice.workflows.nodes import REGISTRY, Context, NodeType, Outcome
 from backoffice.workflows.schema import Graph, NodeSpec, Problem
 
@@ -170,8 +172,6 @@ def _compiled(workflow_id: int, version: int, graph_json: str) -> CompiledVersio
 
 def compiled(session: Session, workflow_id: int, version: int) -> CompiledVersion:
     """Published versions never change, so each is parsed once per process."""
-    import json
-
     row = session.exec(
         select(WorkflowVersion).where(
             WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version
@@ -199,7 +199,7 @@ def start_runs(
     if not ids or version.first_node is None:
         return []
     now = now or utcnow()
-    table = WorkflowRun.__table__  # type: ignore[attr-defined]
+    table = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [
         {
@@ -422,9 +422,9 @@ def _wave(
         ]
         config = plan.configs[node.id]
         if node_type.external:
-            outcomes = _prepare_calls(node_type, ctxs, config, version, calls)
+            prepared = _prepare_calls(node_type, ctxs, config, version, calls)
             done = [
-                (r, c, o) for r, c, o in zip(group, ctxs, outcomes, strict=True) if o is not None
+                (r, c, o) for r, c, o in zip(group, ctxs, prepared, strict=True) if o is not None
             ]
             group, ctxs, outcomes = [d[0] for d in done], [d[1] for d in done], [d[2] for d in done]
         else:
@@ -541,18 +541,23 @@ def _apply(
 RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")
 
 
-def _save_wave(session: Session, runs: list[WorkflowRun], new_steps: list[dict[str, Any]]) -> None:
+def _save_wave(
+    session: Session, runs: Sequence[WorkflowRun], new_steps: list[dict[str, Any]]
+) -> None:
     if new_steps:
-        session.execute(insert(StepExecution.__table__), new_steps)  # type: ignore[attr-defined]
+        session.execute(
+            insert(StepExecution.__table__),  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+            new_steps,
+        )
     _save_runs(session, runs)
 
 
-def _save_runs(session: Session, runs: list[WorkflowRun]) -> None:
+def _save_runs(session: Session, runs: Sequence[WorkflowRun]) -> None:
     """One executemany UPDATE for the wave's runs (they were detached from the session, so the
     ORM does not write them row by row as well)."""
     if not runs:
         return
-    table = WorkflowRun.__table__  # type: ignore[attr-defined]
+    table = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     session.connection().execute(
         update(table)
         .where(table.c.id == bindparam("rid"))
@@ -562,8 +567,6 @@ def _save_runs(session: Session, runs: list[WorkflowRun]) -> None:
 
 
 def retry_delays() -> list[timedelta]:
-    from backoffice.settings import get_settings
-
     raw = get_settings().workflow_retry_seconds
     return [timedelta(seconds=float(x)) for x in raw.split(",") if x.strip()] or [
         timedelta(seconds=10)
@@ -622,23 +625,29 @@ def _failed(
 
 def due_runs(session: Session, now: datetime, limit: int = 5000) -> list[int]:
     """Waiting runs whose time has come (the reconciler wakes them if Redis lost the job)."""
-    return list(
-        session.exec(
-            select(WorkflowRun.id)
-            .where(WorkflowRun.status == RunStatus.WAITING, col(WorkflowRun.wake_at) <= now)
-            .order_by(WorkflowRun.wake_at)
-            .limit(limit)
-        ).all()
+    return cast(  # ids read back from the table are never None
+        "list[int]",
+        list(
+            session.exec(
+                select(WorkflowRun.id)
+                .where(WorkflowRun.status == RunStatus.WAITING, col(WorkflowRun.wake_at) <= now)
+                .order_by(col(WorkflowRun.wake_at))
+                .limit(limit)
+            ).all()
+        ),
     )
 
 
 def stale_running(session: Session, before: datetime, limit: int = 5000) -> list[int]:
     """Runs marked running that started long ago: their job was lost; run them again."""
-    return list(
-        session.exec(
-            select(WorkflowRun.id)
-            .where(WorkflowRun.status == RunStatus.RUNNING, WorkflowRun.started_at < before)
-            .order_by(WorkflowRun.id)
-            .limit(limit)
-        ).all()
+    return cast(  # ids read back from the table are never None
+        "list[int]",
+        list(
+            session.exec(
+                select(WorkflowRun.id)
+                .where(WorkflowRun.status == RunStatus.RUNNING, WorkflowRun.started_at < before)
+                .order_by(col(WorkflowRun.id))
+                .limit(limit)
+            ).all()
+        ),
     )

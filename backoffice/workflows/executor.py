@@ -6,11 +6,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from redis import Redis
+from rq import Queue, Retry
 from sqlalchemy import update
 from sqlmodel import col
 
 from backoffice.db import session_scope
 from backoffice.models import WorkflowRun
+from backoffice.settings import get_settings
 from backoffice.workflows.engine import WaveReport, advance
 
 # The job that advances a batch of runs, named rather than imported: the jobs module
@@ -20,8 +23,6 @@ ADVANCE_RUNS = "backoffice.workflows.jobs.advance_runs"
 
 def batch_size() -> int:
     """Runs per job (WORKFLOW_BATCH): one RQ job per member per step would not scale."""
-    from backoffice.settings import get_settings
-
     return get_settings().workflow_batch
 
 
@@ -48,14 +49,10 @@ class RQExecutor:
     """Batches of runs become RQ jobs; waits become scheduled jobs (the reconciler backs
     them up if Redis loses one)."""
 
-    def __init__(self, connection) -> None:  # noqa: ANN001
-        from rq import Queue
-
+    def __init__(self, connection: Redis) -> None:
         self.queue = Queue("default", connection=connection)
 
     def submit(self, run_ids: list[int]) -> None:
-        from rq import Retry
-
         size = batch_size()
         for start in range(0, len(run_ids), size):
             batch = run_ids[start : start + size]

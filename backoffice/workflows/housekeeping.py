@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from backoffice.db import session_scope
 from backoffice.models import SchedulerState, StaffSession
@@ -21,8 +21,8 @@ def purge_expired_sessions() -> int:
     every six hours)."""
     cutoff = utcnow() - timedelta(days=1)
     with session_scope() as session:
-        result = session.exec(delete(StaffSession).where(StaffSession.expires_at < cutoff))  # type: ignore[call-overload]
-        return int(result.rowcount or 0)
+        result = session.execute(delete(StaffSession).where(col(StaffSession.expires_at) < cutoff))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result has it
 
 
 def nightly_loyalty(day: str | None = None) -> dict[str, int]:

@@ -3,16 +3,19 @@ handles, plain-language summary and what it does. Adding a node type is adding a
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
+from croniter import croniter
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, delete, select
 
 from backoffice.models import (
     Coupon,
     CouponTemplate,
+    FormField,
     MemberTag,
     MessageTemplate,
     PointsEntry,
@@ -21,7 +24,13 @@ from backoffice.models import (
     StaffTask,
     Tier,
 )
-from backoffice.workflows.conditions import Group, matches, problems
+from backoffice.sealed import unseal
+from backoffice.services.loyalty import points
+from backoffice.services.loyalty.coupons import grant_coupon
+from backoffice.services.loyalty.tiers import move_member_tier
+from backoffice.services.members.forms import coerce_value
+from backoffice.services.messaging.signed_http import post_signed
+from backoffice.workflows.conditions import Group, matches, matching_ids, problems
 from backoffice.workflows.send_message import send_from_workflow, send_many_from_workflow
 from backoffice.workflows.steps import Context, Outcome
 
@@ -31,29 +40,32 @@ class NodeType:
     category: ClassVar[str]  # trigger, condition, action, flow
     label: ClassVar[str]  # catalog keys
     help: ClassVar[str]
-    Config: ClassVar[type[BaseModel]]
+    # builtins.type: inside this class body `type` is the node type's name above
+    Config: ClassVar[builtins.type[BaseModel]]
     events: ClassVar[tuple[str, ...]] = ()  # domain events that start this trigger
     # Calls another system (HTTP): the engine prepares the call inside the wave's transaction
     # and makes it after the commit, so no database lock is held while a receiver answers.
     external: ClassVar[bool] = False
 
-    def handles(self, config: BaseModel) -> tuple[str, ...]:
+    # `config` is an instance of the node's own Config (each subclass names its class), so the
+    # base class types it Any: a subclass may take exactly its Config.
+    def handles(self, config: Any) -> tuple[str, ...]:
         return ("out",)
 
-    def check(self, session: Session, config: BaseModel) -> list[str]:
+    def check(self, session: Session, config: Any) -> list[str]:
         return []
 
-    def summary(self, config: BaseModel, t: Any) -> str:
+    def summary(self, config: Any, t: Any) -> str:
         return t(self.label)
 
-    def execute(self, ctx: Context, config: BaseModel) -> Outcome:
+    def execute(self, ctx: Context, config: Any) -> Outcome:
         return Outcome()
 
     def execute_many(self, ctxs: list[Context], config: Any) -> list[Outcome]:
         """Optional: the same for a batch of members in bulk statements (fan-out speed)."""
         return [self.execute(ctx, config) for ctx in ctxs]
 
-    def matches_event(self, config: BaseModel, payload: dict[str, Any]) -> bool:
+    def matches_event(self, config: Any, payload: dict[str, Any]) -> bool:
         return True
 
     def prepare(self, ctx: Context, config: Any) -> Any:
@@ -194,8 +206,6 @@ class Schedule(NodeType):
     Config = ScheduleConfig
 
     def check(self, session: Session, config: ScheduleConfig) -> list[str]:
-        from croniter import croniter
-
         out = [] if croniter.is_valid(config.cron) else ["error.cron"]
         if config.segment_id is not None and session.get(Segment, config.segment_id) is None:
             out.append("error.segment_unknown")
@@ -248,8 +258,6 @@ class Condition(NodeType):
 
 
 def _condition_many(ctxs: list[Context], config: ConditionConfig) -> list[Outcome]:
-    from backoffice.workflows.conditions import matching_ids
-
     yes = matching_ids(ctxs[0].session, config.condition, [c.member.id or 0 for c in ctxs])
     return [
         Outcome(handle="yes" if c.member.id in yes else "no", output={"result": c.member.id in yes})
@@ -399,8 +407,6 @@ class GrantPoints(NodeType):
         return t("node.grant_points.summary", points=config.points)
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        from backoffice.services.loyalty import points
-
         if ctx.dry_run:
             return Outcome(output={"would_grant": config.points})
         if not _done(ctx, PointsEntry.cause_id):
@@ -418,8 +424,6 @@ class GrantPoints(NodeType):
 
 
 def _grant_many(ctxs: list[Context], config: PointsConfig) -> list[Outcome]:
-    from backoffice.services.loyalty import points
-
     if ctxs[0].dry_run:
         return [Outcome(output={"would_grant": config.points}) for _ in ctxs]
     session = ctxs[0].session
@@ -450,8 +454,6 @@ class DeductPoints(NodeType):
     Config = PointsConfig
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        from backoffice.services.loyalty import points
-
         if ctx.dry_run:
             return Outcome(output={"would_deduct": config.points})
         if not _done(ctx, PointsEntry.cause_id):
@@ -496,8 +498,6 @@ class IssueCoupon(NodeType):
         return []
 
     def execute(self, ctx: Context, config: CouponConfig) -> Outcome:
-        from backoffice.services.loyalty.coupons import grant_coupon
-
         template = ctx.session.get(CouponTemplate, config.template_id or 0)
         if template is None:
             raise ValueError("coupon template is gone")
@@ -540,8 +540,9 @@ class RemoveTag(NodeType):
     def execute(self, ctx: Context, config: TagConfig) -> Outcome:
         if not ctx.dry_run:
             ctx.session.exec(
-                delete(MemberTag).where(  # type: ignore[call-overload]
-                    MemberTag.member_id == ctx.member.id, MemberTag.tag == config.tag.strip()
+                delete(MemberTag).where(
+                    col(MemberTag.member_id) == ctx.member.id,
+                    col(MemberTag.tag) == config.tag.strip(),
                 )
             )
         return Outcome(output={"tag": config.tag.strip()})
@@ -562,8 +563,6 @@ class SetTier(NodeType):
         return [] if found else ["error.tier_unknown"]
 
     def execute(self, ctx: Context, config: TierConfig) -> Outcome:
-        from backoffice.services.loyalty.tiers import move_member_tier
-
         tier = ctx.session.exec(select(Tier).where(Tier.code == config.tier_code)).first()
         if tier is None:
             raise ValueError("tier is gone")
@@ -584,9 +583,6 @@ class SetCustomField(NodeType):
     Config = CustomValueConfig
 
     def check(self, session: Session, config: CustomValueConfig) -> list[str]:
-        from backoffice.models import FormField
-        from backoffice.services.members.forms import coerce_value
-
         field_def = session.exec(select(FormField).where(FormField.key == config.key)).first()
         if field_def is None:
             return ["error.field_unknown"]
@@ -597,9 +593,6 @@ class SetCustomField(NodeType):
         return []
 
     def execute(self, ctx: Context, config: CustomValueConfig) -> Outcome:
-        from backoffice.models import FormField
-        from backoffice.services.members.forms import coerce_value
-
         field_def = ctx.session.exec(select(FormField).where(FormField.key == config.key)).one()
         value = coerce_value(field_def, config.value)
         if not ctx.dry_run:
@@ -659,8 +652,6 @@ class CallWebhook(NodeType):
     external = True
 
     def prepare(self, ctx: Context, config: WebhookConfig) -> dict[str, Any]:
-        from backoffice.sealed import unseal
-
         body = {
             "workflow_id": ctx.workflow.id,
             "run_id": ctx.run.id,
@@ -675,8 +666,6 @@ class CallWebhook(NodeType):
         return {"url": config.url, "secret": unseal(config.secret), "key": ctx.key, "body": body}
 
     def call(self, prepared: dict[str, Any]) -> Outcome:
-        from backoffice.services.messaging.signed_http import post_signed
-
         status = post_signed(
             prepared["url"], prepared["body"], prepared["secret"], idempotency_key=prepared["key"]
         )

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from redis import Redis
@@ -318,5 +319,7 @@ class Scheduler:
 
 def scheduler_heartbeat(redis: Redis) -> dict[str, object] | None:
     """The leader's last heartbeat ({"at", "identity", "leader", "last_error"}), if any."""
-    raw = redis.get(HEARTBEAT_KEY)
-    return json.loads(raw) if raw else None
+    # redis-py types get() for sync and async clients alike; this client is sync
+    raw = cast("bytes | None", redis.get(HEARTBEAT_KEY))
+    beat: dict[str, object] | None = json.loads(raw) if raw else None
+    return beat

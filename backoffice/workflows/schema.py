@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backoffice.workflows.nodes import REGISTRY
+
 
 class NodeSpec(BaseModel):
     id: str = Field(min_length=1, max_length=40)
@@ -35,8 +37,6 @@ class Graph(BaseModel):
         return edge.target if edge else None
 
     def trigger(self) -> NodeSpec | None:
-        from backoffice.workflows.nodes import REGISTRY
-
         return next(
             (
                 n

@@ -117,7 +117,10 @@ def _sent(message_id: int | None, status: MessageStatus, body: str) -> Outcome:
 def _insert_messages(session: Session, rows: list[dict[str, Any]], outcomes: list[Outcome]) -> None:
     """One multi-row insert, then the new ids into the steps' outputs (the run history links
     each step to its message)."""
-    session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+    session.connection().execute(
+        insert(OutboxMessage.__table__),  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+        rows,
+    )
     keys = [r["idempotency_key"] for r in rows]
     ids = dict(
         session.exec(

@@ -4,11 +4,12 @@ cron schedules). Both end in engine.start_runs, keyed so each occurrence starts 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from sqlalchemy import extract, false, func, or_, true
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from backoffice.models import (
@@ -21,6 +22,7 @@ from backoffice.models import (
     WorkflowStatus,
 )
 from backoffice.models.base import utcnow
+from backoffice.services.messaging.webhooks import fan_out
 from backoffice.settings import get_settings
 from backoffice.workflows.conditions import Group, to_sql
 from backoffice.workflows.engine import compiled, start_runs
@@ -40,7 +42,7 @@ def _published(session: Session, trigger_types: tuple[str, ...]) -> list[Workflo
     )
 
 
-def scope_filter(workflow: Workflow):  # noqa: ANN201
+def scope_filter(workflow: Workflow) -> ColumnElement[bool]:
     """A workflow of some stores only touches members of those stores."""
     if not workflow.store_ids:
         return true()
@@ -52,14 +54,12 @@ def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
     events = session.exec(
         select(DomainEvent)
         .where(col(DomainEvent.dispatched_at).is_(None))
-        .order_by(DomainEvent.id)
+        .order_by(col(DomainEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     if not events:
         return []
-    from backoffice.services.messaging.webhooks import fan_out
-
     fan_out(session, list(events))  # outgoing webhooks: one delivery row per subscription
     by_trigger: dict[str, list[str]] = {}
     for node_type in REGISTRY.values():
@@ -91,7 +91,7 @@ def dispatch_events(session: Session, limit: int = 1000) -> list[int]:
     return run_ids
 
 
-def _segment_clause(session: Session, segment_id: int | None):  # noqa: ANN202
+def _segment_clause(session: Session, segment_id: int | None) -> ColumnElement[bool]:
     if segment_id is None:
         return true()
     segment = session.get(Segment, segment_id)
@@ -103,11 +103,12 @@ def _segment_clause(session: Session, segment_id: int | None):  # noqa: ANN202
     return clause
 
 
-def members_for(session: Session, workflow: Workflow, *clauses) -> list[int]:  # noqa: ANN002
+def members_for(session: Session, workflow: Workflow, *clauses: ColumnElement[bool]) -> list[int]:
     stmt = select(Member.id).where(
         Member.status == MemberStatus.ACTIVE, scope_filter(workflow), *clauses
     )
-    return list(session.exec(stmt.order_by(Member.id)).all())
+    # ids read back from the table are never None
+    return cast("list[int]", list(session.exec(stmt.order_by(col(Member.id))).all()))
 
 
 def fire_time_triggers(
@@ -135,8 +136,8 @@ def fire_time_triggers(
                 ids = members_for(
                     session,
                     workflow,
-                    extract("month", Member.birthday) == day.month,
-                    extract("day", Member.birthday) == day.day,
+                    extract("month", col(Member.birthday)) == day.month,
+                    extract("day", col(Member.birthday)) == day.day,
                 )
                 run_ids += start_runs(session, workflow, ids, f"birthday:{day.year}", now)
         elif kind == "trigger.anniversary":
@@ -144,9 +145,9 @@ def fire_time_triggers(
                 ids = members_for(
                     session,
                     workflow,
-                    extract("month", Member.joined_at) == today.month,
-                    extract("day", Member.joined_at) == today.day,
-                    extract("year", Member.joined_at) < today.year,
+                    extract("month", col(Member.joined_at)) == today.month,
+                    extract("day", col(Member.joined_at)) == today.day,
+                    extract("year", col(Member.joined_at)) < today.year,
                 )
                 run_ids += start_runs(session, workflow, ids, f"anniversary:{today.year}", now)
         elif kind == "trigger.inactive":
@@ -185,7 +186,7 @@ def _inactive(session: Session, workflow: Workflow, days: int, now: datetime) ->
             func.max(Sale.id).label("last_id"),
             func.max(Sale.created_at).label("last_at"),
         )
-        .group_by(Sale.member_id)
+        .group_by(col(Sale.member_id))
         .subquery()
     )
     rows = session.exec(
@@ -202,7 +203,7 @@ def _inactive(session: Session, workflow: Workflow, days: int, now: datetime) ->
     ).all()
     by_key: dict[str, list[int]] = {}
     for member_id, last_id in rows:
-        by_key.setdefault(f"inactive:{last_id or 'never'}", []).append(int(member_id))
+        by_key.setdefault(f"inactive:{last_id or 'never'}", []).append(int(member_id or 0))
     run_ids: list[int] = []
     for key, ids in by_key.items():
         run_ids += start_runs(session, workflow, ids, key, now)

@@ -79,3 +79,19 @@ def test_a_deadlocked_transaction_runs_again_and_other_errors_do_not():
     with pytest.raises(OperationalError):
         retry_conflicts(always_deadlocks, attempts=3)
     assert len(always) == 3
+
+
+@pytest.mark.parametrize("entry", ["backoffice.api", "backoffice.app"])
+def test_the_web_app_and_the_api_wake_the_dispatcher_after_a_commit(entry: str):
+    """A fresh process that serves pages or the API has the after-commit wake-up registered
+    (importing the engine registers it); without it a sale's campaign waits for the tick."""
+    import subprocess
+    import sys
+
+    probe = (
+        f"import {entry}\n"
+        "from backoffice import db\n"
+        "assert db._events_committed, 'no after-commit hook'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-1500:]

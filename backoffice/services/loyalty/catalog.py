@@ -44,7 +44,9 @@ def list_items(session: Session, active_only: bool = False) -> list[CatalogItem]
     stmt = select(CatalogItem)
     if active_only:
         stmt = stmt.where(col(CatalogItem.active).is_(True))
-    return list(session.exec(stmt.order_by(CatalogItem.points_price, CatalogItem.id)).all())
+    return list(
+        session.exec(stmt.order_by(col(CatalogItem.points_price), col(CatalogItem.id))).all()
+    )
 
 
 def create_item(session: Session, actor: Actor, data: CatalogItemInput) -> CatalogItem:
@@ -95,9 +97,7 @@ def take_item(
         raise ValidationFailed({"item": "error.item_unavailable"})
     stock = session.exec(
         update(CatalogItem)
-        .where(  # type: ignore[call-overload]
-            CatalogItem.id == item_id, CatalogItem.stock > 0
-        )
+        .where(col(CatalogItem.id) == item_id, col(CatalogItem.stock) > 0)
         .values(stock=CatalogItem.stock - 1)
     )
     if stock.rowcount != 1:

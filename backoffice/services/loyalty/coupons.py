@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import NotFound, ValidationFailed
-from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate
+from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate, Sale
 from backoffice.models.base import utcnow
 from backoffice.services import events
 from backoffice.services.members.profiles import MemberQuery, iter_members
@@ -77,7 +77,7 @@ def list_templates(
     stmt = select(CouponTemplate)
     if not include_inactive:
         stmt = stmt.where(col(CouponTemplate.active).is_(True))
-    return list(session.exec(stmt.order_by(CouponTemplate.id)).all())
+    return list(session.exec(stmt.order_by(col(CouponTemplate.id))).all())
 
 
 def create_template(session: Session, actor: Actor, data: CouponTemplateInput) -> CouponTemplate:
@@ -247,7 +247,7 @@ def member_coupons(
 ) -> list[tuple[Coupon, CouponTemplate]]:
     """A member's coupons with their templates, newest first (callers check scope)."""
     stmt = select(Coupon, CouponTemplate).join(
-        CouponTemplate, CouponTemplate.id == Coupon.template_id
+        CouponTemplate, col(CouponTemplate.id) == Coupon.template_id
     )
     stmt = stmt.where(Coupon.member_id == member_id)
     if usable_only:
@@ -294,14 +294,10 @@ def coupon_discount(
 
 def use_coupon(session: Session, coupon_id: int, sale_id: int) -> None:
     """Mark used with a conditional update, so one coupon cannot pay for two sales."""
-    from backoffice.models import Sale
-
     now = utcnow()
     result = session.exec(
         update(Coupon)
-        .where(  # type: ignore[call-overload]
-            Coupon.id == coupon_id, Coupon.status == CouponStatus.ISSUED
-        )
+        .where(col(Coupon.id) == coupon_id, col(Coupon.status) == CouponStatus.ISSUED)
         .values(status=CouponStatus.USED, used_at=now, used_sale_id=sale_id)
     )
     if result.rowcount != 1:
@@ -313,8 +309,6 @@ def use_coupon(session: Session, coupon_id: int, sale_id: int) -> None:
 
 def restore_coupon(session: Session, coupon_id: int) -> bool:
     """Give a coupon back after a full refund, if it is still within its dates."""
-    from backoffice.models import Sale
-
     used = session.exec(
         select(Coupon.used_at, Sale.store_id)
         .join(Sale, col(Sale.id) == Coupon.used_sale_id)
@@ -322,8 +316,10 @@ def restore_coupon(session: Session, coupon_id: int) -> bool:
     ).first()
     result = session.exec(
         update(Coupon)
-        .where(  # type: ignore[call-overload]
-            Coupon.id == coupon_id, Coupon.status == CouponStatus.USED, Coupon.valid_to > utcnow()
+        .where(
+            col(Coupon.id) == coupon_id,
+            col(Coupon.status) == CouponStatus.USED,
+            col(Coupon.valid_to) > utcnow(),
         )
         .values(status=CouponStatus.ISSUED, used_at=None, used_sale_id=None)
     )
@@ -336,9 +332,7 @@ def expire_coupons(session: Session, now: datetime | None = None) -> int:
     """Nightly: issued coupons past their end date become expired."""
     result = session.exec(
         update(Coupon)
-        .where(  # type: ignore[call-overload]
-            Coupon.status == CouponStatus.ISSUED, Coupon.valid_to <= (now or utcnow())
-        )
+        .where(col(Coupon.status) == CouponStatus.ISSUED, col(Coupon.valid_to) <= (now or utcnow()))
         .values(status=CouponStatus.EXPIRED)
     )
     return int(result.rowcount or 0)

@@ -50,7 +50,7 @@ def _validate(data: EarnRuleInput) -> dict[str, Any]:
 def list_rules(session: Session, actor: Actor) -> list[EarnRule]:
     if not actor.can("loyalty.manage"):
         require(actor, "loyalty.read")
-    return list(session.exec(select(EarnRule).order_by(EarnRule.id)).all())
+    return list(session.exec(select(EarnRule).order_by(col(EarnRule.id))).all())
 
 
 def create_rule(session: Session, actor: Actor, data: EarnRuleInput) -> EarnRule:

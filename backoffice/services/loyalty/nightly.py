@@ -40,17 +40,17 @@ def grant_birthday_points(session: Session, today: date, batch: int = 5000) -> i
         members = session.exec(
             select(Member.id, Member.tier_id, Member.home_store_id)
             .where(
-                extract("month", Member.birthday) == today.month,
-                extract("day", Member.birthday) == today.day,
+                extract("month", col(Member.birthday)) == today.month,
+                extract("day", col(Member.birthday)) == today.day,
                 Member.status == MemberStatus.ACTIVE,
-                Member.id > last_id,
+                col(Member.id) > last_id,
             )
-            .order_by(Member.id)
+            .order_by(col(Member.id))
             .limit(batch)
         ).all()
         if not members:
             return granted
-        last_id = members[-1][0]
+        last_id = members[-1][0] or 0
         done = set(
             session.exec(
                 select(PointsEntry.member_id).where(
@@ -66,7 +66,7 @@ def grant_birthday_points(session: Session, today: date, batch: int = 5000) -> i
                 continue
             points.credit(
                 session,
-                member_id,
+                member_id or 0,
                 amount,
                 PointsKind.EARN,
                 cause_type="birthday",

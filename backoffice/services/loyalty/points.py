@@ -6,13 +6,14 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
-from backoffice.models import PointsAccount, PointsEntry, PointsKind
+from backoffice.models import DomainEvent, PointsAccount, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.policy import current_settings
 from backoffice.services.org import audit
@@ -36,10 +37,10 @@ def expiry_for(earned_at: datetime, months: int) -> datetime:
 
 def _change_balance(session: Session, member_id: int, delta: int) -> int | None:
     """One conditional UPDATE … RETURNING: the new balance, or None if it would go negative."""
-    stmt = update(PointsAccount).where(PointsAccount.member_id == member_id)
+    stmt = update(PointsAccount).where(col(PointsAccount.member_id) == member_id)
     if delta < 0:
-        stmt = stmt.where(PointsAccount.balance >= -delta)
-    stmt = stmt.values(balance=PointsAccount.balance + delta).returning(PointsAccount.balance)
+        stmt = stmt.where(col(PointsAccount.balance) >= -delta)
+    stmt = stmt.values(balance=PointsAccount.balance + delta).returning(col(PointsAccount.balance))
     row = session.execute(stmt).first()
     if row is not None:
         return int(row[0])
@@ -122,7 +123,8 @@ def credit_many(
     if not grants:
         return
     conn = session.connection()
-    accounts, entries = PointsAccount.__table__, PointsEntry.__table__  # type: ignore[attr-defined]
+    accounts = PointsAccount.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     ids = [m for m, _, _ in grants]
     have = set(
         session.exec(
@@ -240,7 +242,7 @@ def adjust_points(
         raise ValidationFailed({"reason": "error.reason_required"})
     if delta == 0 or abs(delta) > 10_000_000:
         raise ValidationFailed({"points": "error.points_amount"})
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         cause_type="staff",
         cause_id=actor.staff_id,
         store_id=member.home_store_id,
@@ -301,12 +303,13 @@ def expire_points(session: Session, now: datetime | None = None, batch: int = 50
     due = session.execute(
         select(PointsEntry.member_id, func.sum(PointsEntry.remaining))
         .where(PointsEntry.remaining > 0, col(PointsEntry.expires_at) <= now)
-        .group_by(PointsEntry.member_id)
+        .group_by(col(PointsEntry.member_id))
     ).all()
     if not due:
         return ExpiryReport(members=0, points=0)
     conn = session.connection()
-    accounts, entries = PointsAccount.__table__, PointsEntry.__table__  # type: ignore[attr-defined]
+    accounts = PointsAccount.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     for start in range(0, len(due), batch):
         chunk = [(int(m), int(a)) for m, a in due[start : start + batch]]
         conn.execute(
@@ -364,8 +367,6 @@ def expire_points(session: Session, now: datetime | None = None, batch: int = 50
 
 def notify_expiring_points(session: Session, now: datetime | None = None, batch: int = 5000) -> int:
     """Emit `points.expiring` once per member for lots expiring within the notice window."""
-    from backoffice.models import DomainEvent
-
     now = now or utcnow()
     horizon = now + timedelta(days=current_settings(session).expiring_notice_days)
     window = (
@@ -378,12 +379,12 @@ def notify_expiring_points(session: Session, now: datetime | None = None, batch:
             PointsEntry.member_id, func.sum(PointsEntry.remaining), func.min(PointsEntry.expires_at)
         )
         .where(*window, col(PointsEntry.notified_expiring).is_(False))
-        .group_by(PointsEntry.member_id)
+        .group_by(col(PointsEntry.member_id))
     ).all()
     if not rows:
         return 0
     conn = session.connection()
-    events_table = DomainEvent.__table__  # type: ignore[attr-defined]
+    events_table = DomainEvent.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     for start in range(0, len(rows), batch):
         conn.execute(
             insert(events_table),
@@ -399,7 +400,7 @@ def notify_expiring_points(session: Session, now: datetime | None = None, batch:
                 for m, a, first in rows[start : start + batch]
             ],
         )
-    entries = PointsEntry.__table__  # type: ignore[attr-defined]
+    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     conn.execute(
         update(entries)
         .where(

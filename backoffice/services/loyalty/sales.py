@@ -236,7 +236,7 @@ def record_sale(session: Session, actor: Actor, data: SaleInput) -> Sale:
         if done is None:
             raise
         return done
-    cause = {
+    cause: dict[str, Any] = {
         "cause_type": "sale",
         "cause_id": sale.id,
         "store_id": data.store_id,
@@ -352,7 +352,7 @@ def refund_sale(
         sale.points_cash_cents * points_back // sale.points_used if sale.points_used else 0
     )
     cash_back = max(0, amount_cents - points_cash_back - principal_back - bonus_back)
-    cause = {
+    cause: dict[str, Any] = {
         "cause_type": "refund",
         "cause_id": sale_id,
         "store_id": sale.store_id,

@@ -74,7 +74,7 @@ def list_tiers(session: Session, active_only: bool = False) -> list[Tier]:
     stmt = select(Tier)
     if active_only:
         stmt = stmt.where(col(Tier.active).is_(True))
-    return list(session.exec(stmt.order_by(Tier.rank, Tier.id)).all())
+    return list(session.exec(stmt.order_by(col(Tier.rank), col(Tier.id))).all())
 
 
 def create_tier(session: Session, actor: Actor, data: TierInput) -> Tier:
@@ -227,9 +227,11 @@ def evaluate_downgrades(
             members = session.exec(
                 select(Member)
                 .where(
-                    Member.tier_id == tier.id, Member.id > last_id, col(Member.tier_since) <= since
+                    Member.tier_id == tier.id,
+                    col(Member.id) > last_id,
+                    col(Member.tier_since) <= since,
                 )
-                .order_by(Member.id)
+                .order_by(col(Member.id))
                 .limit(batch)
             ).all()
             if not members:

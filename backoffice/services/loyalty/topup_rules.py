@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import TopupRule
@@ -17,7 +19,7 @@ class TopupRuleInput(BaseModel):
     active: bool = True
 
 
-def _validate(data: TopupRuleInput) -> dict[str, object]:
+def _validate(data: TopupRuleInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if data.min_cents <= 0:
         errors["min_cents"] = "error.positive"
@@ -33,13 +35,13 @@ def _validate(data: TopupRuleInput) -> dict[str, object]:
 def list_topup_rules(session: Session, actor: Actor) -> list[TopupRule]:
     if not (actor.can("loyalty.manage") or actor.can("wallet.topup")):
         require(actor, "loyalty.read")
-    return list(session.exec(select(TopupRule).order_by(TopupRule.min_cents)).all())
+    return list(session.exec(select(TopupRule).order_by(col(TopupRule.min_cents))).all())
 
 
 def create_topup_rule(session: Session, actor: Actor, data: TopupRuleInput) -> TopupRule:
     require(actor, "loyalty.manage")
     values = _validate(data)
-    rule = TopupRule(**values)  # type: ignore[arg-type]
+    rule = TopupRule(**values)
     session.add(rule)
     session.flush()
     audit.record(

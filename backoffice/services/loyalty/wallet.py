@@ -16,6 +16,7 @@ from backoffice.errors import ValidationFailed
 from backoffice.models import TopupRule, WalletAccount, WalletEntry, WalletKind
 from backoffice.services import events
 from backoffice.services.loyalty.policy import current_settings
+from backoffice.services.members.counter import member_for_counter
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.reports import daily_stats
@@ -121,12 +122,12 @@ def _change_balances(
     stmt = (
         update(WalletAccount)
         .where(
-            WalletAccount.member_id == member_id,
-            WalletAccount.principal + principal >= 0,
-            WalletAccount.bonus + bonus >= 0,
+            col(WalletAccount.member_id) == member_id,
+            col(WalletAccount.principal) + principal >= 0,
+            col(WalletAccount.bonus) + bonus >= 0,
         )
         .values(principal=WalletAccount.principal + principal, bonus=WalletAccount.bonus + bonus)
-        .returning(WalletAccount.principal, WalletAccount.bonus)
+        .returning(col(WalletAccount.principal), col(WalletAccount.bonus))
     )
     row = session.execute(stmt).first()
     if row is not None:
@@ -162,8 +163,6 @@ def top_up(
     pay_method: str = "cash",
 ) -> WalletEntry:
     """A member pays money in; the best top-up rule adds bonus. Same request id → same entry."""
-    from backoffice.services.members.counter import member_for_counter
-
     require(actor, "wallet.topup", store_id)
     if (done := entry_for_request(session, request_id)) is not None:
         return done
@@ -187,7 +186,10 @@ def top_up(
             actor_id=actor.staff_id,
         )
     except DuplicateRequest:  # a concurrent twin committed first: answer with its result
-        return entry_for_request(session, request_id)  # type: ignore[return-value]
+        twin = entry_for_request(session, request_id)
+        if twin is None:
+            raise
+        return twin
     audit.record(
         session,
         actor,

@@ -40,6 +40,7 @@ def member_for_counter(
     session: Session, actor: Actor, member_id: int | None = None, member_ref: str = ""
 ) -> Member:
     """The member a counter operation is for: an id in scope, or a reference anywhere."""
+    member: Member | None
     if member_ref:
         member = find_member_at_counter(session, actor, member_ref)
     else:

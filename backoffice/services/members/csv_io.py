@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import t
@@ -47,7 +48,8 @@ class RowProblem:
     row: int  # 1-based data row number as a spreadsheet shows it (header is row 1)
     field: str
     message: str  # catalog key
-    params: dict[str, Any] = field(default_factory=dict)
+    # dataclasses.field: within this class `field` is the attribute above, to a type checker
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -96,7 +98,9 @@ def _read_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def _to_input(row: dict[str, str], stores: dict[str, int], custom_keys: list[str]) -> MemberInput:
+def _to_input(
+    row: dict[str, str], stores: dict[str, int | None], custom_keys: list[str]
+) -> MemberInput:
     return MemberInput(
         member_no=row.get("member_no", ""),
         name=row.get("name", ""),
@@ -168,17 +172,19 @@ def _check_rows(
     for start in range(0, len(phones), 500):
         taken_phones |= set(
             session.exec(
-                select(Member.phone).where(Member.phone.in_(phones[start : start + 500]))
+                select(Member.phone).where(col(Member.phone).in_(phones[start : start + 500]))
             ).all()
-        )  # type: ignore[attr-defined]
+        )
     numbers = [v["member_no"] for _, _, v in candidates if "member_no" in v]
     taken_numbers: set[str] = set()
     for start in range(0, len(numbers), 500):
         taken_numbers |= set(
             session.exec(
-                select(Member.member_no).where(Member.member_no.in_(numbers[start : start + 500]))
+                select(Member.member_no).where(
+                    col(Member.member_no).in_(numbers[start : start + 500])
+                )
             ).all()
-        )  # type: ignore[attr-defined]
+        )
     for index, data, values in candidates:
         if values["phone"] in taken_phones:
             problems.append(RowProblem(index, "phone", "error.phone_duplicate"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import literal_column, text
+from sqlalchemy import ColumnClause, literal_column, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -46,7 +46,9 @@ def custom_equals(
 ) -> ColumnElement[bool]:
     """member.custom[key] == value, written so the expression index can serve it."""
     dialect = session.get_bind().dialect.name
-    expr = literal_column(value_sql(dialect, key).replace("custom", "member.custom", 1))
+    expr: ColumnClause[Any] = literal_column(
+        value_sql(dialect, key).replace("custom", "member.custom", 1)
+    )
     if field_type == FieldType.BOOLEAN:
         if dialect == "sqlite":
             return expr == (1 if value else 0)
@@ -81,7 +83,7 @@ def ensure_custom_field_index(session: Session, key: str, field_type: FieldType)
         return
     dialect = session.get_bind().dialect.name
     session.exec(
-        text(  # type: ignore[call-overload]
+        text(  # type: ignore[call-overload]  # sqlmodel's exec() overloads omit text(); it runs it
             f"CREATE INDEX IF NOT EXISTS {index_name(key)} ON member ({value_sql(dialect, key)})"
         )
     )

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import FieldType, FormField
@@ -37,7 +37,7 @@ def list_fields(session: Session, include_hidden: bool = False) -> list[FormFiel
     stmt = select(FormField)
     if not include_hidden:
         stmt = stmt.where(FormField.hidden == False)  # noqa: E712
-    return list(session.exec(stmt.order_by(FormField.position, FormField.id)).all())
+    return list(session.exec(stmt.order_by(col(FormField.position), col(FormField.id))).all())
 
 
 def design_fields(session: Session, actor: Actor) -> list[FormField]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -12,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import (
@@ -347,7 +349,7 @@ def update_member(session: Session, actor: Actor, member_id: int, data: MemberIn
     for key, value in values.items():
         setattr(member, key, value)
     if sorted(new_tags) != old_tags:
-        session.exec(delete(MemberTag).where(MemberTag.member_id == member_id))  # type: ignore[call-overload]
+        session.exec(delete(MemberTag).where(col(MemberTag.member_id) == member_id))
         for tag in new_tags:
             session.add(MemberTag(member_id=member_id, tag=tag))
     changes = _member_changes({**before, "tags": old_tags}, {**values, "tags": sorted(new_tags)})
@@ -508,7 +510,7 @@ def _search_condition(q: str) -> Any:
 
 def _member_statement(
     session: Session, actor: Actor, query: MemberQuery, *, by_id: bool = False
-) -> Any:
+) -> SelectOfScalar[Member]:
     """The filters and scope. `by_id`: the caller walks the result in id order (keyset
     pages, exports); then a search picks its matches through its own indexes first, instead
     of the planner walking every member of the store in id order to find a few."""
@@ -576,14 +578,16 @@ def search_members(session: Session, actor: Actor, query: MemberQuery) -> Member
     return MemberPage(rows=rows, total=int(total), page=page, page_size=page_size)
 
 
-def iter_members(session: Session, actor: Actor, query: MemberQuery, batch: int = 1000):
+def iter_members(
+    session: Session, actor: Actor, query: MemberQuery, batch: int = 1000
+) -> Iterator[list[tuple[Member, list[str]]]]:
     """All matching members in id order, in batches (for exports): keyset, not offset."""
     require(actor, "members.read")
     base = _member_statement(session, actor, query, by_id=True)
     last_id = 0
     while True:
         members = session.exec(
-            base.where(Member.id > last_id).order_by(Member.id).limit(batch)
+            base.where(col(Member.id) > last_id).order_by(col(Member.id)).limit(batch)
         ).all()
         if not members:
             return
@@ -606,8 +610,8 @@ def members_after(
     same filters and scope as the list page, without counting every match."""
     require(actor, "members.read")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    stmt = _member_statement(session, actor, query, by_id=True).where(Member.id > after_id)
-    members = session.exec(stmt.order_by(Member.id).limit(limit)).all()
+    stmt = _member_statement(session, actor, query, by_id=True).where(col(Member.id) > after_id)
+    members = session.exec(stmt.order_by(col(Member.id)).limit(limit)).all()
     ids = [m.id for m in members]
     store_names = dict(
         session.exec(
@@ -637,7 +641,7 @@ def _lookup_statement(column: str) -> Any:
     """Member, home store name and tags of the member whose `column` equals :value; built
     once (a statement's construction costs more than the indexed query itself)."""
     tags = (
-        select(func.aggregate_strings(MemberTag.tag, _TAG_SEPARATOR))
+        select(func.aggregate_strings(col(MemberTag.tag), _TAG_SEPARATOR))
         .where(MemberTag.member_id == Member.id)
         .scalar_subquery()
     )
@@ -679,7 +683,7 @@ def count_members(session: Session, actor: Actor, query: MemberQuery) -> int:
 def all_tags(session: Session, actor: Actor, limit: int = 200) -> list[str]:
     """Tags in use within the actor's scope, most used first (for filter pickers)."""
     require(actor, "members.read")
-    stmt = select(MemberTag.tag, func.count()).join(Member, Member.id == MemberTag.member_id)
+    stmt = select(MemberTag.tag, func.count()).join(Member, col(Member.id) == MemberTag.member_id)
     stmt = restrict(stmt, actor, Member.home_store_id)
     rows = session.exec(
         stmt.group_by(MemberTag.tag).order_by(func.count().desc()).limit(limit)

@@ -79,7 +79,7 @@ def check_template(data: TemplateInput) -> dict[str, Any]:
 def list_templates(session: Session, actor: Actor) -> list[MessageTemplate]:
     if not actor.can("workflows.design"):
         require(actor, "workflows.read")
-    return list(session.exec(select(MessageTemplate).order_by(MessageTemplate.id)).all())
+    return list(session.exec(select(MessageTemplate).order_by(col(MessageTemplate.id))).all())
 
 
 def create_template(session: Session, actor: Actor, data: TemplateInput) -> MessageTemplate:

@@ -88,7 +88,7 @@ def marketing_counts(session: Session, member_ids: Iterable[int], now: datetime)
                     col(OutboxMessage.status).in_([MessageStatus.QUEUED, MessageStatus.SENT]),
                     OutboxMessage.created_at >= since,
                 )
-                .group_by(OutboxMessage.member_id)
+                .group_by(col(OutboxMessage.member_id))
             ).all()
         )
     return counts

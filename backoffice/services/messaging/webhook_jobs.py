@@ -13,12 +13,12 @@ from redis import Redis
 from rq import Queue, get_current_job
 
 from backoffice.db import session_scope
+from backoffice.queue import connect
 from backoffice.services.messaging.webhooks import attempt_delivery, due_deliveries
+from backoffice.settings import get_settings
 
 
 def _queue(connection: Redis | None = None) -> Queue:
-    from backoffice.queue import connect
-
     job = get_current_job()
     conn = connection or (job.connection if job is not None else connect())
     return Queue("default", connection=conn)
@@ -42,8 +42,6 @@ def deliver_webhook(delivery_id: int, attempts: int) -> str:
 
 def enqueue_due(connection: Redis | None = None) -> int:
     """Queue one job per due delivery (a duplicate job finds the row claimed and stops)."""
-    from backoffice.settings import get_settings
-
     if connection is None and get_current_job() is None and not get_settings().redis_url:
         return 0  # no queue here (unit tests, CLI): the worker's tick will send them
     with session_scope() as session:

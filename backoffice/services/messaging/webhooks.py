@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 from sqlmodel import Session, col, or_, select, update
 
+from backoffice.db import session_scope
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import (
     DeliveryStatus,
@@ -28,6 +29,7 @@ from backoffice.models import (
 )
 from backoffice.models.base import utcnow
 from backoffice.sealed import seal, unseal
+from backoffice.services.messaging.signed_http import WebhookFailed, post_signed
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.settings import get_settings
@@ -148,7 +150,7 @@ def update_subscription(
 
 def list_subscriptions(session: Session, actor: Actor) -> list[WebhookSubscription]:
     require(actor, "webhooks.manage")
-    rows = session.exec(select(WebhookSubscription).order_by(WebhookSubscription.id)).all()
+    rows = session.exec(select(WebhookSubscription).order_by(col(WebhookSubscription.id))).all()
     return [s for s in rows if _visible(actor, s)]
 
 
@@ -244,7 +246,7 @@ def due_deliveries(
             ),
             col(WebhookDelivery.next_attempt_at) <= now,
         )
-        .order_by(WebhookDelivery.id)
+        .order_by(col(WebhookDelivery.id))
         .limit(limit)
     ).all()
     return [(int(i or 0), int(a)) for i, a in rows]
@@ -272,9 +274,9 @@ class Attempt:
 def _claim(session: Session, delivery_id: int, attempts: int) -> bool:
     result = session.exec(
         update(WebhookDelivery)
-        .where(  # type: ignore[call-overload]
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.attempts == attempts,
+        .where(
+            col(WebhookDelivery.id) == delivery_id,
+            col(WebhookDelivery.attempts) == attempts,
             col(WebhookDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]),
         )
         .values(attempts=attempts + 1)
@@ -284,9 +286,6 @@ def _claim(session: Session, delivery_id: int, attempts: int) -> bool:
 
 def attempt_delivery(delivery_id: int, attempts: int, engine: Any = None) -> Attempt | None:
     """One attempt: claim, POST (no transaction open), record the outcome. None: not ours."""
-    from backoffice.db import session_scope
-    from backoffice.services.messaging.signed_http import WebhookFailed, post_signed
-
     with session_scope(engine) as session:
         if not _claim(session, delivery_id, attempts):
             return None
@@ -308,12 +307,12 @@ def attempt_delivery(delivery_id: int, attempts: int, engine: Any = None) -> Att
         error = "subscription disabled"
     with session_scope(engine) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
         sub = session.exec(
             select(WebhookSubscription)
-            .where(WebhookSubscription.id == delivery.subscription_id)  # type: ignore[union-attr]
+            .where(col(WebhookSubscription.id) == delivery.subscription_id)
             .with_for_update()
         ).one()
-        assert delivery is not None
         now = utcnow()
         delivery.response_code = code
         delivery.error = error

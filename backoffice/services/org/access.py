@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
@@ -190,7 +190,13 @@ def require_row_in_scope(actor: Actor, row: Any, store_id: int | None) -> Any:
     return row
 
 
-S = TypeVar("S")
+class _Filterable(Protocol):
+    """What restrict() needs of a statement: select() and its variants have it."""
+
+    def where(self, *whereclause: Any) -> Self: ...
+
+
+S = TypeVar("S", bound=_Filterable)
 
 
 def restrict(statement: S, actor: Actor, store_column: ColumnElement[Any] | Any) -> S:
@@ -198,8 +204,8 @@ def restrict(statement: S, actor: Actor, store_column: ColumnElement[Any] | Any)
     if actor.store_ids is None:
         return statement
     if not actor.store_ids:
-        return statement.where(store_column.in_([-1]))  # type: ignore[attr-defined]
-    return statement.where(store_column.in_(sorted(actor.store_ids)))  # type: ignore[attr-defined]
+        return statement.where(store_column.in_([-1]))
+    return statement.where(store_column.in_(sorted(actor.store_ids)))
 
 
 def scoped_store_ids(actor: Actor, wanted: Iterable[int] | None) -> list[int] | None:

@@ -14,8 +14,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
+from redis import Redis
 from sqlalchemy import event
 from sqlmodel import Session, col, or_, select, update
 
@@ -69,7 +71,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _validate(session: Session, actor: Actor, data: ApiKeyInput) -> dict[str, object]:
+def _validate(session: Session, actor: Actor, data: ApiKeyInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
@@ -310,8 +312,6 @@ def _announce_revocations(session: Session) -> None:
         if not url:
             continue
         try:
-            from redis import Redis
-
             with Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2) as redis:
                 redis.set(REVOKED_FLAG.format(redis_ref(secret_hash)), 1, ex=REVOKED_FLAG_SECONDS)
         except Exception:  # noqa: BLE001  (Redis down: others see it within ACTOR_TTL_SECONDS)
@@ -333,8 +333,8 @@ def touch(session: Session, key_id: int) -> datetime:
     now = utcnow()
     session.exec(
         update(ApiKey)
-        .where(  # type: ignore[call-overload]
-            ApiKey.id == key_id,
+        .where(
+            col(ApiKey.id) == key_id,
             or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < now - TOUCH_EVERY),
         )
         .values(last_used_at=now)

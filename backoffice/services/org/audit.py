@@ -225,7 +225,10 @@ def _iter_entries(session: Session, batch: int) -> Iterator[AuditEntry]:
     last = 0
     while True:
         rows = session.exec(
-            select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch)
+            select(AuditEntry)
+            .where(col(AuditEntry.id) > last)
+            .order_by(col(AuditEntry.id))
+            .limit(batch)
         ).all()
         if not rows:
             return

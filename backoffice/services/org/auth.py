@@ -20,6 +20,7 @@ from backoffice.services.org.staff_sessions import (
     revoke_sessions,
     token_hash,
 )
+from backoffice.services.phones import normalize_phone
 from backoffice.settings import get_settings
 
 _pwd = CryptContext(
@@ -61,8 +62,6 @@ def find_staff_by_login(session: Session, login: str) -> Staff | None:
     conditions = [Staff.username == login]
     digits = "".join(c for c in login if c.isdigit() or c == "+")
     if digits:
-        from backoffice.services.phones import normalize_phone
-
         with contextlib.suppress(ValidationFailed):
             conditions.append(Staff.phone == normalize_phone(digits))
     return session.exec(select(Staff).where(or_(*conditions))).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, delete, or_, select
@@ -12,7 +13,7 @@ from backoffice.i18n import LOCALES
 from backoffice.models import Role, Staff, StaffStore, Store
 from backoffice.models.base import utcnow
 from backoffice.services.org import audit
-from backoffice.services.org.access import Actor, require
+from backoffice.services.org.access import PERMISSIONS, SEED_ROLES, Actor, load_actor, require
 from backoffice.services.org.auth import check_password_policy, hash_password, revoke_sessions
 from backoffice.services.phones import normalize_phone
 
@@ -43,7 +44,7 @@ class StaffRow:
 
 
 def roles(session: Session) -> list[Role]:
-    return list(session.exec(select(Role).order_by(Role.id)).all())
+    return list(session.exec(select(Role).order_by(col(Role.id))).all())
 
 
 def _stores_of(session: Session, staff_id: int) -> list[int]:
@@ -59,7 +60,7 @@ def _visible(actor: Actor, store_ids: list[int]) -> bool:
 def list_staff(session: Session, actor: Actor, search: str = "") -> list[StaffRow]:
     """Staff whose stores overlap the actor's scope (HQ sees everyone)."""
     require(actor, "staff.read")
-    stmt = select(Staff, Role).join(Role, Role.id == Staff.role_id)
+    stmt = select(Staff, Role).join(Role, col(Role.id) == Staff.role_id)
     if search:
         stmt = stmt.where(
             or_(col(Staff.username).contains(search), col(Staff.display_name).contains(search))
@@ -89,7 +90,7 @@ def list_staff(session: Session, actor: Actor, search: str = "") -> list[StaffRo
     return rows
 
 
-def _validate(session: Session, data: StaffInput, creating: bool) -> tuple[dict, Role]:
+def _validate(session: Session, data: StaffInput, creating: bool) -> tuple[dict[str, Any], Role]:
     errors: dict[str, str] = {}
     username = data.username.strip()
     if not username:
@@ -186,7 +187,7 @@ def update_staff(session: Session, actor: Actor, staff_id: int, data: StaffInput
     for key, value in values.items():
         setattr(staff, key, value)
     session.add(staff)
-    session.exec(delete(StaffStore).where(StaffStore.staff_id == staff_id))  # type: ignore[call-overload]
+    session.exec(delete(StaffStore).where(col(StaffStore.staff_id) == staff_id))
     for store_id in sorted(set(data.store_ids)):
         session.add(StaffStore(staff_id=staff_id, store_id=store_id))
     after = {**values, "role": role.code, "store_ids": sorted(set(data.store_ids))}
@@ -253,13 +254,13 @@ def bootstrap(
     session: Session, username: str, password: str, hq_code: str = "HQ", hq_name: str = "总部"
 ) -> Actor:
     """First start: seeded roles, the HQ store and the first HQ admin (no actor exists yet)."""
-    from backoffice.services.org.access import SEED_ROLES, load_actor
-
     if session.exec(select(Staff).limit(1)).first() is not None:
         raise ValidationFailed({"username": "error.already_bootstrapped"})
     check_password_policy(password)
     for code, spec in SEED_ROLES.items():
-        role = session.exec(select(Role).where(Role.code == code)).first() or Role(code=code)
+        role = session.exec(select(Role).where(Role.code == code)).first() or Role(
+            code=code, name=spec["name"]
+        )
         role.name = spec["name"]
         role.permissions = list(spec["permissions"])
         role.all_stores = spec["all_stores"]
@@ -296,8 +297,6 @@ def update_role_permissions(
     session: Session, actor: Actor, role_code: str, permissions: list[str]
 ) -> Role:
     """HQ changes what a role may do; the audit entry lists permissions added and removed."""
-    from backoffice.services.org.access import PERMISSIONS
-
     require(actor, "staff.manage")
     if actor.store_ids is not None:
         raise PermissionDenied("error.store_scope")  # scopes are HQ's to grant

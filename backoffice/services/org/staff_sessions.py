@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backoffice.models import Staff, StaffSession
 from backoffice.models.base import utcnow
@@ -78,7 +78,7 @@ def revoke_sessions(session: Session, staff_id: int, keep_token: str | None = No
     rows = session.exec(
         select(StaffSession).where(
             StaffSession.staff_id == staff_id,
-            StaffSession.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(StaffSession.revoked_at).is_(None),
         )
     ).all()
     for row in rows:

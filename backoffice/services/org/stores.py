@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backoffice.errors import Conflict, NotFound, ValidationFailed
 from backoffice.models import Store
@@ -24,7 +25,7 @@ class StoreInput(BaseModel):
     active: bool = True
 
 
-def _validate(data: StoreInput) -> dict[str, object]:
+def _validate(data: StoreInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
     code = data.code.strip().upper()
     if not code:
@@ -60,7 +61,7 @@ def visible_stores(session: Session, actor: Actor, include_inactive: bool = Fals
     stmt = restrict(select(Store), actor, Store.id)
     if not include_inactive:
         stmt = stmt.where(Store.active == True)  # noqa: E712
-    return list(session.exec(stmt.order_by(Store.is_hq.desc(), Store.code)).all())  # type: ignore[attr-defined]
+    return list(session.exec(stmt.order_by(col(Store.is_hq).desc(), Store.code)).all())
 
 
 def get_store(session: Session, actor: Actor, store_id: int) -> Store:
@@ -76,7 +77,7 @@ def create_store(session: Session, actor: Actor, data: StoreInput) -> Store:
     values = _validate(data)
     if session.exec(select(Store).where(Store.code == values["code"])).first():
         raise ValidationFailed({"code": "error.store_code_taken"})
-    store = Store(**values)  # type: ignore[arg-type]
+    store = Store(**values)
     session.add(store)
     session.flush()
     audit.record(

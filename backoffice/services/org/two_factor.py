@@ -111,7 +111,7 @@ def _use_code(session: Session, staff_id: int, code: str) -> str | None:
 
 
 def _issue_recovery_codes(session: Session, staff_id: int) -> list[str]:
-    session.exec(delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == staff_id))  # type: ignore[call-overload]
+    session.exec(delete(StaffRecoveryCode).where(col(StaffRecoveryCode.staff_id) == staff_id))
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     for code in codes:
         session.add(
@@ -224,8 +224,8 @@ def disable(session: Session, actor: Actor, code: str) -> None:
     method = _use_code(session, staff.id or 0, code)
     if method is None:
         raise ValidationFailed({"code": "error.two_factor_code"})
-    session.exec(delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == staff.id))  # type: ignore[call-overload]
-    session.exec(delete(StaffTotp).where(StaffTotp.staff_id == staff.id))  # type: ignore[call-overload]
+    session.exec(delete(StaffRecoveryCode).where(col(StaffRecoveryCode.staff_id) == staff.id))
+    session.exec(delete(StaffTotp).where(col(StaffTotp.staff_id) == staff.id))
     audit.record(
         session,
         actor,

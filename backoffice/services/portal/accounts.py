@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from backoffice.errors import AuthFailed, ValidationFailed
+from backoffice.i18n import t
 from backoffice.models import (
     Channel,
     Member,
@@ -211,8 +212,6 @@ def find_member_by_login(session: Session, login: str) -> Member | None:
     conditions = [Member.member_no == login.upper()]
     with contextlib.suppress(ValidationFailed):
         conditions.append(Member.phone == normalize_phone(login))
-    from sqlmodel import or_
-
     return session.exec(select(Member).where(or_(*conditions))).first()
 
 
@@ -353,8 +352,6 @@ def request_reset(session: Session, login: str, lang: str = "zh-CN") -> None:
     """Send a 6-digit code to the member's phone. An unknown number gets the same answer
     (nothing is sent), so the page does not reveal who is a member. A member registered at
     the counter uses this to set their first portal password."""
-    from backoffice.i18n import t
-
     settings = get_settings()
     member = find_member_by_login(session, login)
     if member is None or member.status == MemberStatus.CANCELLED:

@@ -37,6 +37,7 @@ from backoffice.services import events
 from backoffice.services.loyalty import catalog, coupons, points, tiers
 from backoffice.services.loyalty import wallet as wallet_service
 from backoffice.services.members import forms
+from backoffice.services.members.profiles import change_member_status
 from backoffice.services.messaging import rules
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require, restrict
@@ -282,8 +283,8 @@ def deletion_requests(session: Session, actor: Actor, status: str = "pending") -
         raise ValidationFailed({"status": "error.choice"})
     stmt = (
         select(DeletionRequest, Member, Store)
-        .join(Member, Member.id == DeletionRequest.member_id)
-        .join(Store, Store.id == Member.home_store_id)
+        .join(Member, col(Member.id) == DeletionRequest.member_id)
+        .join(Store, col(Store.id) == Member.home_store_id)
         .where(DeletionRequest.status == DeletionStatus(status))
     )
     stmt = restrict(stmt, actor, Member.home_store_id)
@@ -305,8 +306,6 @@ def deletion_requests(session: Session, actor: Actor, status: str = "pending") -
 
 def process_deletion_request(session: Session, actor: Actor, request_id: int) -> DeletionRequest:
     """Carry out a request with the existing cancel flow; the member's sessions end."""
-    from backoffice.services.members.profiles import change_member_status
-
     require(actor, "members.status")
     row = session.get(DeletionRequest, request_id)
     member = session.get(Member, row.member_id) if row else None

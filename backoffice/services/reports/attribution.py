@@ -34,7 +34,7 @@ def attribute_runs(
     members = sorted({m for _, m, _, _ in runs})
     for start in range(0, len(members), 900):
         for sale_id, member_id, created, due, refunded in session.exec(
-            select(
+            select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
                 Sale.id, Sale.member_id, Sale.created_at, Sale.due_cents, Sale.refunded_cents
             ).where(
                 col(Sale.member_id).in_(members[start : start + 900]),

@@ -63,7 +63,7 @@ class ChurnPage:
 def _usual_gap() -> Any:
     """The member's mean gap between visits, at least one day (two visits on one day do not
     make a one-hour rhythm)."""
-    gap = MemberSalesSummary.gap_days
+    gap = col(MemberSalesSummary.gap_days)
     return case((gap < 1, 1.0), else_=gap)
 
 

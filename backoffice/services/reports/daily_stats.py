@@ -50,7 +50,8 @@ def _zones(session: Session) -> dict[int, ZoneInfo]:
     zones = session.info.get("report_zones")
     if zones is None:
         zones = {
-            int(sid): _zone(tz) for sid, tz in session.exec(select(Store.id, Store.timezone)).all()
+            int(sid or 0): _zone(tz)
+            for sid, tz in session.exec(select(Store.id, Store.timezone)).all()
         }
         session.info["report_zones"] = zones
     return zones
@@ -93,7 +94,11 @@ _STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
 def _upsert_statement(
-    dialect: str, table: Any, keys: tuple[str, ...], changed: tuple[str, ...], figures: tuple
+    dialect: str,
+    table: Any,
+    keys: tuple[str, ...],
+    changed: tuple[str, ...],
+    figures: tuple[str, ...],
 ) -> Any:
     cache_key = (dialect, table.name, keys, changed)
     stmt = _STATEMENTS.get(cache_key)
@@ -109,7 +114,11 @@ def _upsert_statement(
 
 
 def _upsert(
-    session: Session, table: Any, keys: dict[str, Any], deltas: dict[str, int], figures: tuple
+    session: Session,
+    table: Any,
+    keys: dict[str, Any],
+    deltas: dict[str, int],
+    figures: tuple[str, ...],
 ) -> None:
     deltas = {k: int(v) for k, v in deltas.items() if v}
     if not deltas:
@@ -126,7 +135,7 @@ def _upsert(
 def bump_store(session: Session, day: date, store_id: int, **deltas: int) -> None:
     _upsert(
         session,
-        DailyStoreStats.__table__,
+        DailyStoreStats.__table__,  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
         {"day": day, "store_id": store_id},
         deltas,
         STORE_FIGURES,
@@ -136,7 +145,7 @@ def bump_store(session: Session, day: date, store_id: int, **deltas: int) -> Non
 def bump_staff(session: Session, day: date, store_id: int, staff_id: int, **deltas: int) -> None:
     _upsert(
         session,
-        DailyStaffStats.__table__,
+        DailyStaffStats.__table__,  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
         {"day": day, "store_id": store_id, "staff_id": staff_id},
         deltas,
         STAFF_FIGURES,
@@ -158,7 +167,7 @@ def member_moved(
 ) -> None:
     """An edit changed the home store or the joining date: the member counts where they are."""
     if old_store_id != member.home_store_id:
-        table = MemberSalesSummary.__table__
+        table = MemberSalesSummary.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
         session.execute(
             update(table)
             .where(table.c.member_id == member.id)
@@ -238,7 +247,7 @@ def points_entries(
 
 
 def home_stores(session: Session, member_ids: list[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
+    out: dict[int | None, int] = {}
     ids = sorted(set(member_ids))
     for start in range(0, len(ids), 900):
         out.update(
@@ -248,7 +257,7 @@ def home_stores(session: Session, member_ids: list[int]) -> dict[int, int]:
                 )
             ).all()
         )
-    return {int(k): int(v) for k, v in out.items()}
+    return {int(k or 0): int(v) for k, v in out.items()}
 
 
 def _wallet_figures(kind: WalletKind | str, principal: int, bonus: int) -> dict[str, int]:
@@ -313,7 +322,7 @@ def refresh_member_summary(session: Session, member_id: int) -> None:
             func.max(Sale.created_at),
         ).where(Sale.member_id == member_id, Sale.status != SaleStatus.REFUNDED)
     ).one()
-    table = MemberSalesSummary.__table__
+    table = MemberSalesSummary.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     if not count:
         session.execute(delete(table).where(table.c.member_id == member_id))
         return
@@ -339,7 +348,7 @@ def _summary_upsert(dialect: str) -> Any:
     cache_key = (dialect, "membersalessummary", ("member_id",), ())
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:
-        table = MemberSalesSummary.__table__
+        table = MemberSalesSummary.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
         make = pg_insert if dialect == "postgresql" else sqlite_insert
         base = make(table).values({c: bindparam(c) for c in _SUMMARY_COLUMNS})
         excluded = base.excluded

@@ -265,9 +265,13 @@ def activity(session: Session, stores: list[int] | None, now: datetime) -> dict[
     s = MemberSalesSummary
     stmt = select(
         func.count(),
-        func.coalesce(func.sum(case((s.last_sale_at >= now - timedelta(days=30), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((s.last_sale_at >= now - timedelta(days=90), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((s.sales_count >= 2, 1), else_=0)), 0),
+        func.coalesce(
+            func.sum(case((col(s.last_sale_at) >= now - timedelta(days=30), 1), else_=0)), 0
+        ),
+        func.coalesce(
+            func.sum(case((col(s.last_sale_at) >= now - timedelta(days=90), 1), else_=0)), 0
+        ),
+        func.coalesce(func.sum(case((col(s.sales_count) >= 2, 1), else_=0)), 0),
     )
     if stores is not None:
         stmt = stmt.where(col(s.home_store_id).in_(stores or [-1]))
@@ -282,12 +286,12 @@ def activity(session: Session, stores: list[int] | None, now: datetime) -> dict[
 
 def tier_distribution(session: Session, stores: list[int] | None) -> list[dict[str, Any]]:
     """Active members per tier now (members never moved sit in the entry tier)."""
-    tiers = list(session.exec(select(Tier).order_by(Tier.rank)).all())
+    tiers = list(session.exec(select(Tier).order_by(col(Tier.rank))).all())
     entry = next((t for t in tiers if t.active), None)
     stmt = _members_in(
         select(Member.tier_id, func.count())
         .where(Member.status == MemberStatus.ACTIVE)
-        .group_by(Member.tier_id),
+        .group_by(col(Member.tier_id)),
         stores,
     )
     counts: dict[int | None, int] = {k: int(v) for k, v in session.exec(stmt).all()}
@@ -414,4 +418,4 @@ def store_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
     require(actor, "reports.read")
     stmt = select(Store.id, Store.code, Store.name).where(col(Store.is_hq).is_(False))
     stmt = restrict(stmt, actor, Store.id)
-    return [(int(i), f"{c} {n}") for i, c, n in session.exec(stmt.order_by(Store.code)).all()]
+    return [(int(i or 0), f"{c} {n}") for i, c, n in session.exec(stmt.order_by(Store.code)).all()]

@@ -101,7 +101,7 @@ def compute_daily_stats(
     say("members", 0, steps)
     for store, bucket, creator, n in session.exec(
         select(Member.home_store_id, b(Member.joined_at), Member.created_by, func.count()).group_by(
-            Member.home_store_id, literal_column("b"), Member.created_by
+            col(Member.home_store_id), literal_column("b"), col(Member.created_by)
         )
     ).all():
         day = days(bucket, store)
@@ -111,14 +111,14 @@ def compute_daily_stats(
 
     say("sales", 1, steps)
     for store, bucket, clerk, n, gross, due in session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
             Sale.store_id,
             b(Sale.created_at),
             Sale.staff_id,
             func.count(),
             func.sum(Sale.gross_cents),
             func.sum(Sale.due_cents),
-        ).group_by(Sale.store_id, literal_column("b"), Sale.staff_id)
+        ).group_by(col(Sale.store_id), literal_column("b"), col(Sale.staff_id))
     ).all():
         day = days(bucket, store)
         row = stores[(day, store)]
@@ -129,11 +129,11 @@ def compute_daily_stats(
         if clerk:
             staff[(day, store, clerk)]["sales_count"] += n
             staff[(day, store, clerk)]["sales_due_cents"] += int(due)
-    firsts = select(func.min(Sale.id).label("id")).group_by(Sale.member_id).subquery()
+    firsts = select(func.min(Sale.id).label("id")).group_by(col(Sale.member_id)).subquery()
     for store, bucket, n in session.exec(
         select(Sale.store_id, b(Sale.created_at), func.count())
         .join(firsts, firsts.c.id == Sale.id)
-        .group_by(Sale.store_id, literal_column("b"))
+        .group_by(col(Sale.store_id), literal_column("b"))
     ).all():
         stores[(days(bucket, store), store)]["repeat_sales"] -= n
 
@@ -142,8 +142,8 @@ def compute_daily_stats(
         select(
             Sale.store_id, b(SaleRefund.created_at), func.count(), func.sum(SaleRefund.amount_cents)
         )
-        .join(Sale, Sale.id == SaleRefund.sale_id)
-        .group_by(Sale.store_id, literal_column("b"))
+        .join(Sale, col(Sale.id) == SaleRefund.sale_id)
+        .group_by(col(Sale.store_id), literal_column("b"))
     ).all():
         row = stores[(days(bucket, store), store)]
         row["refunds_count"] += n
@@ -153,7 +153,7 @@ def compute_daily_stats(
     where = func.coalesce(PointsEntry.store_id, Member.home_store_id)
     for store, bucket, kind, total in session.exec(
         select(where, b(PointsEntry.created_at), PointsEntry.kind, func.sum(PointsEntry.delta))
-        .join(Member, Member.id == PointsEntry.member_id)
+        .join(Member, col(Member.id) == PointsEntry.member_id)
         .group_by(where, literal_column("b"), PointsEntry.kind)
     ).all():
         figure, sign = POINTS_FIGURE[PointsKind(kind)]
@@ -162,14 +162,14 @@ def compute_daily_stats(
     say("stored value", 4, steps)
     where = func.coalesce(WalletEntry.store_id, Member.home_store_id)
     for store, bucket, kind, principal, bonus in session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
             where,
             b(WalletEntry.created_at),
             WalletEntry.kind,
             func.sum(WalletEntry.principal_delta),
             func.sum(WalletEntry.bonus_delta),
         )
-        .join(Member, Member.id == WalletEntry.member_id)
+        .join(Member, col(Member.id) == WalletEntry.member_id)
         .group_by(where, literal_column("b"), WalletEntry.kind)
     ).all():
         row = stores[(days(bucket, store), store)]
@@ -179,35 +179,36 @@ def compute_daily_stats(
     say("coupons", 5, steps)
     for store, bucket, n in session.exec(
         select(Member.home_store_id, b(Coupon.issued_at), func.count())
-        .join(Member, Member.id == Coupon.member_id)
-        .group_by(Member.home_store_id, literal_column("b"))
+        .join(Member, col(Member.id) == Coupon.member_id)
+        .group_by(col(Member.home_store_id), literal_column("b"))
     ).all():
         stores[(days(bucket, store), store)]["coupons_issued"] += n
     for store, bucket, n in session.exec(
         select(Sale.store_id, b(Coupon.used_at), func.count())
-        .join(Sale, Sale.id == Coupon.used_sale_id)
+        .join(Sale, col(Sale.id) == Coupon.used_sale_id)
         .where(Coupon.status == CouponStatus.USED)
-        .group_by(Sale.store_id, literal_column("b"))
+        .group_by(col(Sale.store_id), literal_column("b"))
     ).all():
         stores[(days(bucket, store), store)]["coupons_used"] += n
 
     say("messages", 6, steps)
     for store, bucket, n in session.exec(
         select(Member.home_store_id, b(OutboxMessage.sent_at), func.count())
-        .join(Member, Member.id == OutboxMessage.member_id)
+        .join(Member, col(Member.id) == OutboxMessage.member_id)
         .where(OutboxMessage.status == MessageStatus.SENT, col(OutboxMessage.sent_at).is_not(None))
-        .group_by(Member.home_store_id, literal_column("b"))
+        .group_by(col(Member.home_store_id), literal_column("b"))
     ).all():
         stores[(days(bucket, store), store)]["messages_sent"] += n
 
     say("tier moves", 7, steps)
-    for store, created, payload in session.exec(
+    for event_store, created, payload in session.exec(
         select(DomainEvent.store_id, DomainEvent.created_at, DomainEvent.payload).where(
             DomainEvent.name == "tier.changed", col(DomainEvent.store_id).is_not(None)
         )
     ).all():
+        assert event_store is not None  # the query keeps only events with a store
         figure = "tier_up" if (payload or {}).get("direction") == "up" else "tier_down"
-        stores[(local_day(session, int(store), created), int(store))][figure] += 1
+        stores[(local_day(session, int(event_store), created), int(event_store))][figure] += 1
     say("daily tables", 8, steps)
     return stores, staff
 
@@ -217,7 +218,7 @@ def rebuild_daily_stats(session: Session, progress: Progress | None = None) -> d
     stores, staff = compute_daily_stats(session, progress)
     conn = session.connection()
     for table in (DailyStoreStats, DailyStaffStats, MemberSalesSummary):
-        conn.execute(delete(table.__table__))
+        conn.execute(delete(table.__table__))  # type: ignore[union-attr]  # SQLModel's stubs lack __table__
     store_rows = [
         {"day": d, "store_id": s, **{f: v.get(f, 0) for f in STORE_FIGURES}}
         for (d, s), v in stores.items()
@@ -230,7 +231,10 @@ def rebuild_daily_stats(session: Session, progress: Progress | None = None) -> d
     ]
     for rows, table in ((store_rows, DailyStoreStats), (staff_rows, DailyStaffStats)):
         for start in range(0, len(rows), 5000):
-            conn.execute(insert(table.__table__), rows[start : start + 5000])
+            conn.execute(
+                insert(table.__table__),  # type: ignore[union-attr]  # SQLModel's stubs lack __table__
+                rows[start : start + 5000],
+            )
     summaries = rebuild_member_summaries(session, progress)
     if progress:
         progress("done", 9, 9)
@@ -242,12 +246,12 @@ def rebuild_member_summaries(
 ) -> int:
     """Every member's purchase summary, in member-id chunks (bounded memory on 10M sales)."""
     conn = session.connection()
-    table = MemberSalesSummary.__table__
+    table = MemberSalesSummary.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
     top = int(session.exec(select(func.coalesce(func.max(Sale.member_id), 0))).one())
     written, step = 0, 200_000
     for low in range(0, top + 1, step):
         rows = session.exec(
-            select(
+            select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
                 Sale.member_id,
                 func.min(Member.home_store_id),
                 func.count(),
@@ -261,7 +265,7 @@ def rebuild_member_summaries(
                 col(Sale.member_id) > low,
                 col(Sale.member_id) <= low + step,
             )
-            .group_by(Sale.member_id)
+            .group_by(col(Sale.member_id))
         ).all()
         values = [
             summary_values(int(m), int(h), int(n), int(s), f, last) for m, h, n, s, f, last in rows
@@ -277,7 +281,7 @@ def rebuild_member_summaries(
 def needs_backfill(session: Session) -> bool:
     """Members exist but the report tables are empty: data from before they existed."""
     has_members = session.exec(select(Member.id).limit(1)).first() is not None
-    has_stats = session.exec(select(DailyStoreStats.day).limit(1)).first() is not None
+    has_stats = session.exec(select(col(DailyStoreStats.day)).limit(1)).first() is not None
     return has_members and not has_stats
 
 

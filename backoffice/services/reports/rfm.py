@@ -112,7 +112,7 @@ def rfm_groups(
     t.check()
     today = epoch_day(utcnow())
     r, f, m = (case((flag, 1), else_=0) for flag in _flags(t, today))
-    stmt = select(
+    stmt = select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
         r.label("r"),
         f.label("f"),
         m.label("m"),
@@ -166,7 +166,7 @@ def rfm_members(
     t.check()
     today = epoch_day(utcnow())
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
             Member.id,
             Member.member_no,
             Member.name,

@@ -48,7 +48,7 @@ def store_comparison(session: Session, actor: Actor, f: ReportFilter) -> list[St
     active_stmt = (
         select(summary.home_store_id, func.count())
         .where(summary.last_sale_at >= utcnow() - timedelta(days=90))
-        .group_by(summary.home_store_id)
+        .group_by(col(summary.home_store_id))
     )
     if stores is not None:
         active_stmt = active_stmt.where(col(summary.home_store_id).in_(stores or [-1]))
@@ -96,7 +96,7 @@ def staff_performance(session: Session, actor: Actor, f: ReportFilter) -> list[S
             func.sum(DailyStaffStats.members_created),
         )
         .where(DailyStaffStats.day >= f.start, DailyStaffStats.day <= f.end)
-        .group_by(DailyStaffStats.staff_id)
+        .group_by(col(DailyStaffStats.staff_id))
     )
     if stores is not None:
         stmt = stmt.where(col(DailyStaffStats.store_id).in_(stores or [-1]))

@@ -17,13 +17,15 @@ from sqlmodel import Session, col, select
 
 from backoffice.errors import NotFound, ValidationFailed
 from backoffice.i18n import format_money, t
-from backoffice.models import CouponTemplate, FormField, MessageTemplate, Segment, Tier
+from backoffice.models import CouponTemplate, FormField, MessageTemplate, Segment, Store, Tier
 from backoffice.money import parse_yuan, yuan
 from backoffice.sealed import seal
+from backoffice.services.members.profiles import all_tags
 from backoffice.services.org.access import Actor
 from backoffice.services.org.stores import visible_stores
+from backoffice.workflows.campaigns.lifecycle import list_segments
 from backoffice.workflows.conditions import MEMBER_FIELDS, Group, Rule
-from backoffice.workflows.nodes import REGISTRY
+from backoffice.workflows.nodes import REGISTRY, ConditionConfig, SplitConfig
 from backoffice.workflows.schema import Graph, NodeSpec, Problem
 
 CATEGORIES = ("trigger", "condition", "action", "flow")
@@ -119,35 +121,31 @@ def field_specs(node_type: str) -> list[FieldSpec]:
 
 def reference_options(session: Session, actor: Actor, lang: str) -> dict[str, list[dict[str, str]]]:
     """Every select's options, from the real rows the designer may use."""
-    from backoffice.workflows.campaigns.lifecycle import list_segments
-
     stores = visible_stores(session, actor)
-    from backoffice.services.members.profiles import all_tags
-
     tags = all_tags(session, actor) if actor.can("members.read") else []
     return {
         "message_templates": [
             {"value": str(m.id), "label": m.name}
-            for m in session.exec(select(MessageTemplate).order_by(MessageTemplate.id)).all()
+            for m in session.exec(select(MessageTemplate).order_by(col(MessageTemplate.id))).all()
         ],
         "coupon_templates": [
             {"value": str(c.id), "label": c.name}
             for c in session.exec(
                 select(CouponTemplate)
                 .where(col(CouponTemplate.active).is_(True))
-                .order_by(CouponTemplate.id)
+                .order_by(col(CouponTemplate.id))
             ).all()
         ],
         "segments": [{"value": str(s.id), "label": s.name} for s in list_segments(session, actor)],
         "tiers": [
             {"value": tier.code, "label": tier.name}
             for tier in session.exec(
-                select(Tier).where(col(Tier.active).is_(True)).order_by(Tier.rank)
+                select(Tier).where(col(Tier.active).is_(True)).order_by(col(Tier.rank))
             ).all()
         ],
         "custom_fields": [
             {"value": f.key, "label": f.label}
-            for f in session.exec(select(FormField).order_by(FormField.position)).all()
+            for f in session.exec(select(FormField).order_by(col(FormField.position))).all()
         ],
         "stores": [{"value": str(s.id), "label": s.name} for s in stores],
         "tags": [{"value": tag, "label": tag} for tag in tags],
@@ -198,7 +196,8 @@ def rule_rows(node: NodeSpec) -> tuple[str, list[dict[str, str]]]:
 
 def branch_rows(node: NodeSpec) -> list[dict[str, str]]:
     config = REGISTRY["split"].Config.model_validate(node.config or {})
-    return [{"name": b.name, "percent": str(b.percent)} for b in config.branches]  # type: ignore[attr-defined]
+    assert isinstance(config, SplitConfig)  # the split node's own Config
+    return [{"name": b.name, "percent": str(b.percent)} for b in config.branches]
 
 
 def _rule_from_row(index: int, row: dict[str, str]) -> Rule:
@@ -238,7 +237,7 @@ def _rule_from_row(index: int, row: dict[str, str]) -> Rule:
         raise ValidationFailed({f"rule_{index}": "error.number"}) from exc
     if not 1 <= days <= 3650:
         raise ValidationFailed({f"rule_{index}": "error.range_1_3650"})
-    return Rule(kind=kind, field=row.get("field", ""), op=op, value=value, days=days)  # type: ignore[arg-type]
+    return Rule(kind=kind, field=row.get("field", ""), op=op, value=value, days=days)
 
 
 def condition_from_rows(match: str, rows: list[dict[str, str]]) -> dict[str, Any]:
@@ -553,8 +552,6 @@ class Names:
 
 
 def load_names(session: Session) -> Names:
-    from backoffice.models import Store
-
     return Names(
         messages={m.id: m.name for m in session.exec(select(MessageTemplate)).all() if m.id},
         coupons={c.id: c.name for c in session.exec(select(CouponTemplate)).all() if c.id},
@@ -614,7 +611,8 @@ def describe(node: NodeSpec, lang: str, names: Names) -> str:
         return t(lang, "builder.summary_invalid")
     values = config.model_dump()
     if node.type == "condition":
-        group = config.condition  # type: ignore[attr-defined]
+        assert isinstance(config, ConditionConfig)  # the condition node's own Config
+        group = config.condition
         if not group.rules:
             return t(lang, "builder.summary_no_rules")
         return t(lang, "rule.if", text=condition_text(group, lang, names))

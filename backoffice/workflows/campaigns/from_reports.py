@@ -84,7 +84,7 @@ def start_winback(
         raise ValidationFailed({"members": "error.churn_empty"})
     zone = ZoneInfo(get_settings().default_timezone)
     tag = "churn-" + utcnow().astimezone(zone).strftime("%Y%m%d")
-    have = set()
+    have: set[int] = set()
     for start in range(0, len(ids), 900):
         have.update(
             session.exec(
@@ -95,7 +95,10 @@ def start_winback(
         )
     fresh = [{"member_id": m, "tag": tag} for m in ids if m not in have]
     for start in range(0, len(fresh), 5000):
-        session.execute(insert(MemberTag.__table__), fresh[start : start + 5000])
+        session.execute(
+            insert(MemberTag.__table__),  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+            fresh[start : start + 5000],
+        )
     result = Winback(tag=tag, members=len(ids))
     if workflow_id:
         result.run_ids = _start_workflow(session, actor, workflow_id, ids)

@@ -3,8 +3,10 @@ manual runs, run history and retries, and segments, all within the designer's st
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,9 +30,10 @@ from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.reports.attribution import Conversion, attribute_runs
 from backoffice.workflows.conditions import Group, problems, to_sql
-from backoffice.workflows.engine import graph_problems, parse_config, start_runs
+from backoffice.workflows.engine import compiled, graph_problems, parse_config, start_runs
 from backoffice.workflows.nodes import REGISTRY, Context
 from backoffice.workflows.schema import Graph, Problem
+from backoffice.workflows.triggers import _segment_clause, members_for
 
 
 class WorkflowInput(BaseModel):
@@ -206,7 +209,7 @@ def publish_workflow(session: Session, actor: Actor, workflow_id: int) -> Workfl
     if found:
         err = ValidationFailed({"graph": "error.graph_has_problems"})
         err.params = {"count": len(found)}
-        err.problems = found  # type: ignore[attr-defined]
+        err.problems = found
         raise err
     graph = Graph.model_validate(workflow.draft)
     previous = None
@@ -231,7 +234,9 @@ def publish_workflow(session: Session, actor: Actor, workflow_id: int) -> Workfl
     session.add(version)
     workflow.published_version = number
     workflow.status = WorkflowStatus.PUBLISHED
-    workflow.trigger_type = graph.trigger().type  # type: ignore[union-attr]
+    trigger = graph.trigger()
+    assert trigger is not None  # graph_problems() above refuses a graph without a trigger
+    workflow.trigger_type = trigger.type
     workflow.updated_at = utcnow()
     session.add(workflow)
     session.flush()
@@ -314,7 +319,7 @@ def dry_run_workflow(session: Session, actor: Actor, workflow_id: int, member_id
     found = graph_problems(session, workflow.draft)
     if found:
         err = ValidationFailed({"graph": "error.graph_has_problems"})
-        err.problems = found  # type: ignore[attr-defined]
+        err.problems = found
         raise err
     graph = Graph.model_validate(workflow.draft)
     result = DryRun(member_id=member_id, member_name=member.name)
@@ -366,8 +371,6 @@ def dry_run_sample(
     session: Session, actor: Actor, workflow_id: int, segment_id: int | None, size: int = 10
 ) -> list[DryRun]:
     """Test-run the draft on a random sample of a segment (or of the workflow's members)."""
-    import random
-
     require(actor, "workflows.design")
     workflow = _load(session, actor, workflow_id)
     ids = [
@@ -405,16 +408,12 @@ def run_now(session: Session, actor: Actor, workflow_id: int) -> list[int]:
 
 
 def _trigger_segment(session: Session, workflow: Workflow) -> int | None:
-    from backoffice.workflows.engine import compiled
-
     plan = compiled(session, workflow.id or 0, workflow.published_version or 0)
     trigger = plan.graph.trigger()
     return getattr(plan.configs[trigger.id], "segment_id", None) if trigger else None
 
 
 def segment_member_ids(session: Session, workflow: Workflow, segment_id: int | None) -> list[int]:
-    from backoffice.workflows.triggers import _segment_clause, members_for
-
     return members_for(session, workflow, _segment_clause(session, segment_id))
 
 
@@ -431,7 +430,7 @@ def node_counters(session: Session, actor: Actor, workflow_id: int) -> dict[str,
     _load(session, actor, workflow_id)
     rows = session.exec(
         select(StepExecution.node_id, StepExecution.status, func.count())
-        .join(WorkflowRun, WorkflowRun.id == StepExecution.run_id)
+        .join(WorkflowRun, col(WorkflowRun.id) == StepExecution.run_id)
         .where(WorkflowRun.workflow_id == workflow_id)
         .group_by(StepExecution.node_id, StepExecution.status)
     ).all()
@@ -466,7 +465,7 @@ def run_steps(
         raise NotFound("error.not_found")
     _load(session, actor, run.workflow_id)
     steps = session.exec(
-        select(StepExecution).where(StepExecution.run_id == run_id).order_by(StepExecution.seq)
+        select(StepExecution).where(StepExecution.run_id == run_id).order_by(col(StepExecution.seq))
     ).all()
     return run, list(steps)
 
@@ -525,7 +524,11 @@ def save_segment(
     found = problems(group, session)
     if found:
         raise ValidationFailed({"condition": found[0]})
-    segment = session.get(Segment, segment_id) if segment_id else Segment(created_by=actor.staff_id)
+    segment = (
+        session.get(Segment, segment_id)
+        if segment_id
+        else Segment(created_by=actor.staff_id, name=data.name.strip()[:100])
+    )
     if segment is None:
         raise NotFound("error.not_found")
     segment.name, segment.store_ids = data.name.strip()[:100], sorted(set(data.store_ids))
@@ -545,7 +548,7 @@ def save_segment(
 
 def list_segments(session: Session, actor: Actor) -> list[Segment]:
     _can_read(actor)
-    rows = session.exec(select(Segment).order_by(Segment.id)).all()
+    rows = session.exec(select(Segment).order_by(col(Segment.id))).all()
     return [
         s
         for s in rows
@@ -637,8 +640,6 @@ def workflow_conversion(
     session: Session, actor: Actor, workflow_id: int, days: int = 30
 ) -> Conversion:
     """The goal's conversion rate and attributed revenue over the last `days` days."""
-    from datetime import timedelta
-
     _can_read(actor)
     workflow = _load(session, actor, workflow_id)
     if not workflow.goal_kind:
@@ -667,10 +668,6 @@ def workflow_overview(
     session: Session, actor: Actor, status: str = "", trigger: str = "", query: str = ""
 ) -> list[WorkflowRow]:
     """The workflow list: scope, status, version, trigger, runs in 7 days, conversion."""
-    from datetime import timedelta
-
-    from backoffice.workflows.schema import Graph as _Graph
-
     found = list_workflows(session, actor, status)
     if query.strip():
         found = [w for w in found if query.strip().lower() in w.name.lower()]
@@ -679,7 +676,7 @@ def workflow_overview(
         if w.trigger_type:
             return w.trigger_type
         try:
-            node = _Graph.model_validate(w.draft or {}).trigger()
+            node = Graph.model_validate(w.draft or {}).trigger()
         except Exception:  # noqa: BLE001  (a malformed draft simply has no trigger yet)
             return ""
         return node.type if node else ""
@@ -696,7 +693,7 @@ def workflow_overview(
                 col(WorkflowRun.dry_run).is_(False),
                 WorkflowRun.started_at >= week,
             )
-            .group_by(WorkflowRun.workflow_id)
+            .group_by(col(WorkflowRun.workflow_id))
         ).all()
     )
     goals = {w.id: w.goal_days for w in found if w.id is not None and w.goal_kind}
@@ -709,7 +706,7 @@ def workflow_overview(
             status=w.status.value,
             version=w.published_version,
             trigger_type=trigger_of(w),
-            runs_7d=int(runs.get(w.id, 0)),
+            runs_7d=int(runs.get(w.id or 0, 0)),
             conversion=conv.get(w.id or 0, Conversion()),
             goal_kind=w.goal_kind,
             updated_at=w.updated_at,
@@ -729,8 +726,6 @@ def trigger_match_count(session: Session, actor: Actor, workflow_id: int) -> int
         return None
     if node is None or node.type not in ("trigger.schedule", "trigger.manual"):
         return None
-    from backoffice.workflows.triggers import _segment_clause, members_for
-
     clauses = [_segment_clause(session, node.config.get("segment_id"))]
     if actor.store_ids is not None:
         clauses.append(col(Member.home_store_id).in_(sorted(actor.store_ids) or [-1]))

@@ -92,7 +92,7 @@ def _coupon(session: Session, actor: Actor, lang: str) -> int:
     found = session.exec(
         select(CouponTemplate)
         .where(col(CouponTemplate.active).is_(True))
-        .order_by(CouponTemplate.id)
+        .order_by(col(CouponTemplate.id))
     ).first()
     if found is not None and found.id is not None:
         return found.id
