@@ -7,6 +7,12 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import (
+    confirm_dialog,
+    dialog_buttons,
+    dialog_shell,
+    form_dialog,
+)
 from backoffice.components.flow import flow_canvas
 from backoffice.pages.campaigns.builder import RUN_STATUSES, BuilderState
 from backoffice.pages.layout import shell
@@ -402,207 +408,160 @@ def problems_list() -> rx.Component:
 
 
 def segment_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("builder.new_segment")),
-            rx.vstack(
-                rx.input(
-                    value=BuilderState.seg_name,
-                    on_change=BuilderState.set_seg_name,
-                    placeholder=tr("builder.seg_name"),
-                    id="seg-name",
-                ),
-                rx.hstack(
-                    rx.text(tr("builder.match"), size="2"),
-                    _select(
-                        BuilderState.seg_match,
-                        [["all", tr("builder.match_all")], ["any", tr("builder.match_any")]],
-                        BuilderState.set_seg_match,
-                    ),
-                    align="center",
-                ),
-                rx.foreach(BuilderState.seg_rules, lambda r, i: _rule(r, i, "segment")),
-                rx.hstack(
-                    rx.button(
-                        rx.icon("plus", size=12),
-                        tr("builder.add_rule"),
-                        size="1",
-                        variant="soft",
-                        on_click=BuilderState.add_rule("segment"),
-                    ),
-                    rx.button(
-                        rx.icon("users", size=12),
-                        tr("builder.seg_count_button"),
-                        size="1",
-                        variant="soft",
-                        on_click=BuilderState.count_segment,
-                        id="seg-count",
-                    ),
-                    rx.text(BuilderState.seg_count, size="2", id="seg-count-text"),
-                    align="center",
-                ),
-                rx.cond(
-                    BuilderState.seg_error != "",
-                    rx.text(
-                        BuilderState.seg_error,
-                        color_scheme="red",
-                        size="1",
-                        class_name="field-error",
-                    ),
-                ),
-                rx.hstack(
-                    rx.dialog.close(rx.button(tr("common.cancel"), variant="soft")),
-                    rx.button(
-                        tr("common.save"), on_click=BuilderState.save_new_segment, id="save-segment"
-                    ),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="2",
-                align="stretch",
-                max_height="70vh",
-                overflow_y="auto",
+    return dialog_shell(
+        tr("builder.new_segment"),
+        rx.vstack(
+            rx.input(
+                value=BuilderState.seg_name,
+                on_change=BuilderState.set_seg_name,
+                placeholder=tr("builder.seg_name"),
+                id="seg-name",
             ),
-            max_width="560px",
+            rx.hstack(
+                rx.text(tr("builder.match"), size="2"),
+                _select(
+                    BuilderState.seg_match,
+                    [["all", tr("builder.match_all")], ["any", tr("builder.match_any")]],
+                    BuilderState.set_seg_match,
+                ),
+                align="center",
+            ),
+            rx.foreach(BuilderState.seg_rules, lambda r, i: _rule(r, i, "segment")),
+            rx.hstack(
+                rx.button(
+                    rx.icon("plus", size=12),
+                    tr("builder.add_rule"),
+                    size="1",
+                    variant="soft",
+                    on_click=BuilderState.add_rule("segment"),
+                ),
+                rx.button(
+                    rx.icon("users", size=12),
+                    tr("builder.seg_count_button"),
+                    size="1",
+                    variant="soft",
+                    on_click=BuilderState.count_segment,
+                    id="seg-count",
+                ),
+                rx.text(BuilderState.seg_count, size="2", id="seg-count-text"),
+                align="center",
+            ),
+            _error_text(BuilderState.seg_error),
+            dialog_buttons(
+                tr("common.cancel"),
+                tr("common.save"),
+                on_confirm=BuilderState.save_new_segment,
+                confirm_id="save-segment",
+            ),
+            spacing="2",
+            align="stretch",
+            max_height="70vh",
+            overflow_y="auto",
         ),
         open=BuilderState.seg_open,
         on_open_change=BuilderState.set_seg_open,
+        max_width="560px",
+    )
+
+
+def _error_text(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.text(message, color_scheme="red", size="1", class_name="field-error"),
     )
 
 
 def message_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(BuilderState.msg_title),
-            rx.form(
-                rx.vstack(
-                    rx.text(tr("builder.msg_name"), size="2"),
-                    rx.input(
-                        name="name",
-                        default_value=BuilderState.msg_name,
-                        id="msg-name",
-                        key=BuilderState.msg_seq.to_string() + "n",
-                    ),
-                    rx.cond(
-                        BuilderState.msg_error_name != "",
-                        rx.text(
-                            BuilderState.msg_error_name,
-                            color_scheme="red",
-                            size="1",
-                            class_name="field-error",
-                        ),
-                    ),
-                    rx.text(tr("builder.msg_channel"), size="2"),
-                    _select(
-                        BuilderState.msg_channel,
-                        [
-                            ["outbox", tr("builder.channel_outbox")],
-                            ["sms", tr("channel.sms")],
-                            ["email", tr("channel.email")],
-                        ],
-                        BuilderState.set_msg_channel,
-                        id="msg-channel",
-                    ),
-                    rx.cond(
-                        BuilderState.msg_channel == "email",
-                        rx.input(
-                            name="subject",
-                            default_value=BuilderState.msg_subject,
-                            placeholder=tr("builder.msg_subject"),
-                        ),
-                    ),
-                    rx.text(tr("builder.msg_body"), size="2"),
-                    rx.text_area(
-                        name="body",
-                        default_value=BuilderState.msg_body,
-                        id="msg-body",
-                        rows="5",
-                        key=BuilderState.msg_seq.to_string() + "b",
-                    ),
-                    rx.text(tr("builder.msg_variables"), size="1", color_scheme="gray"),
-                    rx.code(BuilderState.msg_variables, size="1", white_space="normal"),
-                    rx.cond(
-                        BuilderState.msg_error_body != "",
-                        rx.text(
-                            BuilderState.msg_error_body,
-                            color_scheme="red",
-                            size="1",
-                            class_name="field-error",
-                        ),
-                    ),
-                    rx.hstack(
-                        rx.checkbox(
-                            checked=BuilderState.msg_marketing,
-                            on_change=BuilderState.set_msg_marketing,
-                            id="msg-marketing",
-                        ),
-                        rx.text(tr("builder.msg_marketing"), size="2"),
-                        align="center",
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button(tr("common.cancel"), variant="soft", type="button")
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="save-message"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    align="stretch",
-                ),
-                on_submit=BuilderState.save_message,
-                reset_on_submit=False,
-            ),
-            max_width="560px",
+    return form_dialog(
+        BuilderState.msg_title,
+        rx.text(tr("builder.msg_name"), size="2"),
+        rx.input(
+            name="name",
+            default_value=BuilderState.msg_name,
+            id="msg-name",
+            key=BuilderState.msg_seq.to_string() + "n",
         ),
+        _error_text(BuilderState.msg_error_name),
+        rx.text(tr("builder.msg_channel"), size="2"),
+        _select(
+            BuilderState.msg_channel,
+            [
+                ["outbox", tr("builder.channel_outbox")],
+                ["sms", tr("channel.sms")],
+                ["email", tr("channel.email")],
+            ],
+            BuilderState.set_msg_channel,
+            id="msg-channel",
+        ),
+        rx.cond(
+            BuilderState.msg_channel == "email",
+            rx.input(
+                name="subject",
+                default_value=BuilderState.msg_subject,
+                placeholder=tr("builder.msg_subject"),
+            ),
+        ),
+        rx.text(tr("builder.msg_body"), size="2"),
+        rx.text_area(
+            name="body",
+            default_value=BuilderState.msg_body,
+            id="msg-body",
+            rows="5",
+            key=BuilderState.msg_seq.to_string() + "b",
+        ),
+        rx.text(tr("builder.msg_variables"), size="1", color_scheme="gray"),
+        rx.code(BuilderState.msg_variables, size="1", white_space="normal"),
+        _error_text(BuilderState.msg_error_body),
+        rx.hstack(
+            rx.checkbox(
+                checked=BuilderState.msg_marketing,
+                on_change=BuilderState.set_msg_marketing,
+                id="msg-marketing",
+            ),
+            rx.text(tr("builder.msg_marketing"), size="2"),
+            align="center",
+        ),
+        on_submit=BuilderState.save_message,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        save_id="save-message",
         open=BuilderState.msg_open,
         on_open_change=BuilderState.set_msg_open,
+        max_width="560px",
     )
 
 
 def settings_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("builder.settings")),
-            rx.form(
-                rx.vstack(
-                    rx.text(tr("workflow.name"), size="2"),
-                    rx.input(name="name", default_value=BuilderState.name, id="settings-name"),
-                    rx.text(tr("workflow.description"), size="2"),
-                    rx.text_area(name="description", default_value=BuilderState.description),
-                    rx.text(tr("workflow.goal"), size="2"),
-                    rx.select.root(
-                        rx.select.trigger(width="100%"),
-                        rx.select.content(
-                            rx.select.item(tr("builder.goal_sale"), value="sale"),
-                            rx.select.item(tr("workflow.no_goal"), value="none"),
-                        ),
-                        name="goal_kind",
-                        default_value=rx.cond(BuilderState.goal_kind == "sale", "sale", "none"),
-                    ),
-                    rx.text(tr("builder.goal_days"), size="2"),
-                    rx.input(name="goal_days", default_value=BuilderState.goal_days, type="number"),
-                    rx.text(tr("builder.goal_help"), size="1", color_scheme="gray"),
-                    rx.cond(
-                        BuilderState.settings_error != "",
-                        rx.text(BuilderState.settings_error, color_scheme="red", size="2"),
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button(tr("common.cancel"), variant="soft", type="button")
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="save-settings"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    align="stretch",
-                ),
-                on_submit=BuilderState.save_settings,
+    return form_dialog(
+        tr("builder.settings"),
+        rx.text(tr("workflow.name"), size="2"),
+        rx.input(name="name", default_value=BuilderState.name, id="settings-name"),
+        rx.text(tr("workflow.description"), size="2"),
+        rx.text_area(name="description", default_value=BuilderState.description),
+        rx.text(tr("workflow.goal"), size="2"),
+        rx.select.root(
+            rx.select.trigger(width="100%"),
+            rx.select.content(
+                rx.select.item(tr("builder.goal_sale"), value="sale"),
+                rx.select.item(tr("workflow.no_goal"), value="none"),
             ),
+            name="goal_kind",
+            default_value=rx.cond(BuilderState.goal_kind == "sale", "sale", "none"),
         ),
+        rx.text(tr("builder.goal_days"), size="2"),
+        rx.input(name="goal_days", default_value=BuilderState.goal_days, type="number"),
+        rx.text(tr("builder.goal_help"), size="1", color_scheme="gray"),
+        rx.cond(
+            BuilderState.settings_error != "",
+            rx.text(BuilderState.settings_error, color_scheme="red", size="2"),
+        ),
+        on_submit=BuilderState.save_settings,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        save_id="save-settings",
         open=BuilderState.settings_open,
         on_open_change=BuilderState.set_settings_open,
+        max_width=None,
     )
 
 
@@ -627,107 +586,97 @@ def _test_result(item: rx.Var) -> rx.Component:
 
 
 def test_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("builder.test_run")),
-            rx.dialog.description(tr("builder.test_help"), size="2"),
-            rx.vstack(
-                rx.form(
-                    rx.hstack(
-                        rx.input(
-                            name="q",
-                            placeholder=tr("builder.find_member"),
-                            id="test-query",
-                            width="100%",
-                        ),
-                        rx.button(tr("common.search"), type="submit", id="test-search"),
+    return dialog_shell(
+        tr("builder.test_run"),
+        rx.vstack(
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        name="q",
+                        placeholder=tr("builder.find_member"),
+                        id="test-query",
                         width="100%",
                     ),
-                    on_submit=BuilderState.find_test_member,
-                ),
-                rx.foreach(
-                    BuilderState.test_candidates,
-                    lambda c: rx.hstack(
-                        rx.text(c["label"], size="2"),
-                        rx.spacer(),
-                        rx.button(
-                            tr("builder.test_this"),
-                            size="1",
-                            on_click=BuilderState.test_member(c["id"]),
-                            class_name="test-candidate",
-                        ),
-                        width="100%",
-                    ),
-                ),
-                rx.divider(),
-                rx.hstack(
-                    rx.box(
-                        _select(
-                            BuilderState.test_segment,
-                            BuilderState.segment_options,
-                            BuilderState.set_test_segment,
-                            id="test-segment",
-                        ),
-                        width="220px",
-                    ),
-                    rx.icon_button(
-                        rx.icon("plus", size=14),
-                        variant="soft",
-                        on_click=BuilderState.open_segment,
-                        title="+",
-                    ),
-                    rx.button(
-                        tr("builder.sample_10"),
-                        on_click=BuilderState.test_sample,
-                        variant="soft",
-                        id="test-sample",
-                    ),
-                    align="center",
-                ),
-                rx.cond(
-                    BuilderState.test_error != "",
-                    rx.text(BuilderState.test_error, color_scheme="red", size="2", id="test-error"),
-                ),
-                rx.foreach(BuilderState.test_results, _test_result),
-                rx.hstack(
-                    rx.button(
-                        tr("builder.clear_path"), variant="soft", on_click=BuilderState.clear_test
-                    ),
-                    rx.dialog.close(rx.button(tr("common.close"), id="close-test")),
-                    justify="end",
+                    rx.button(tr("common.search"), type="submit", id="test-search"),
                     width="100%",
                 ),
-                spacing="3",
-                align="stretch",
-                max_height="70vh",
-                overflow_y="auto",
+                on_submit=BuilderState.find_test_member,
             ),
-            max_width="620px",
+            rx.foreach(
+                BuilderState.test_candidates,
+                lambda c: rx.hstack(
+                    rx.text(c["label"], size="2"),
+                    rx.spacer(),
+                    rx.button(
+                        tr("builder.test_this"),
+                        size="1",
+                        on_click=BuilderState.test_member(c["id"]),
+                        class_name="test-candidate",
+                    ),
+                    width="100%",
+                ),
+            ),
+            rx.divider(),
+            rx.hstack(
+                rx.box(
+                    _select(
+                        BuilderState.test_segment,
+                        BuilderState.segment_options,
+                        BuilderState.set_test_segment,
+                        id="test-segment",
+                    ),
+                    width="220px",
+                ),
+                rx.icon_button(
+                    rx.icon("plus", size=14),
+                    variant="soft",
+                    on_click=BuilderState.open_segment,
+                    title="+",
+                ),
+                rx.button(
+                    tr("builder.sample_10"),
+                    on_click=BuilderState.test_sample,
+                    variant="soft",
+                    id="test-sample",
+                ),
+                align="center",
+            ),
+            rx.cond(
+                BuilderState.test_error != "",
+                rx.text(BuilderState.test_error, color_scheme="red", size="2", id="test-error"),
+            ),
+            rx.foreach(BuilderState.test_results, _test_result),
+            rx.hstack(
+                rx.button(
+                    tr("builder.clear_path"), variant="soft", on_click=BuilderState.clear_test
+                ),
+                rx.dialog.close(rx.button(tr("common.close"), id="close-test")),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+            align="stretch",
+            max_height="70vh",
+            overflow_y="auto",
         ),
+        description=tr("builder.test_help"),
         open=BuilderState.test_open,
         on_open_change=BuilderState.set_test_open,
+        max_width="620px",
     )
 
 
 def publish_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(tr("builder.publish_title")),
-            rx.alert_dialog.description(BuilderState.publish_count, id="publish-count"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(tr("common.cancel"), variant="soft")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        tr("builder.publish"), on_click=BuilderState.publish, id="confirm-publish"
-                    )
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="12px",
-            ),
-        ),
+    return confirm_dialog(
+        tr("builder.publish_title"),
+        description=BuilderState.publish_count,
+        description_id="publish-count",
+        confirm_label=tr("builder.publish"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=BuilderState.publish,
         open=BuilderState.publish_open,
         on_open_change=BuilderState.set_publish_open,
+        confirm_id="confirm-publish",
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog, dialog_buttons, dialog_shell
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
@@ -221,34 +222,20 @@ def _row(row: rx.Var) -> rx.Component:
                     ),
                     rx.cond(
                         row["archivable"].to(bool),
-                        rx.alert_dialog.root(
-                            rx.alert_dialog.trigger(
-                                rx.button(
-                                    rx.icon("archive", size=14),
-                                    tr("workflow.archive"),
-                                    size="1",
-                                    variant="soft",
-                                    color_scheme="gray",
-                                )
+                        confirm_dialog(
+                            tr("workflow.archive_title"),
+                            description=tr("workflow.archive_help"),
+                            confirm_label=tr("workflow.archive"),
+                            cancel_label=tr("common.cancel"),
+                            on_confirm=WorkflowListState.archive(row["id"].to(str)),
+                            trigger=rx.button(
+                                rx.icon("archive", size=14),
+                                tr("workflow.archive"),
+                                size="1",
+                                variant="soft",
+                                color_scheme="gray",
                             ),
-                            rx.alert_dialog.content(
-                                rx.alert_dialog.title(tr("workflow.archive_title")),
-                                rx.alert_dialog.description(tr("workflow.archive_help")),
-                                rx.hstack(
-                                    rx.alert_dialog.cancel(
-                                        rx.button(tr("common.cancel"), variant="soft")
-                                    ),
-                                    rx.alert_dialog.action(
-                                        rx.button(
-                                            tr("workflow.archive"),
-                                            color_scheme="red",
-                                            on_click=WorkflowListState.archive(row["id"].to(str)),
-                                        )
-                                    ),
-                                    justify="end",
-                                    spacing="2",
-                                ),
-                            ),
+                            danger=True,
                         ),
                     ),
                     spacing="2",
@@ -275,79 +262,79 @@ def _starter_card(item: rx.Var) -> rx.Component:
     )
 
 
-def new_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("workflow.new")),
-            rx.vstack(
-                rx.text(tr("workflow.start_from"), size="2", weight="medium"),
-                rx.grid(
-                    rx.card(
-                        rx.vstack(
-                            rx.text(tr("workflow.blank"), weight="bold", size="2"),
-                            rx.text(tr("workflow.blank_help"), size="1", color_scheme="gray"),
-                            spacing="1",
-                        ),
-                        on_click=WorkflowListState.set_new_kind(BLANK),
-                        cursor="pointer",
-                        class_name="starter-card",
-                        data_starter=BLANK,
-                        border=rx.cond(
-                            WorkflowListState.new_kind == BLANK,
-                            "2px solid var(--accent-9)",
-                            "2px solid transparent",
-                        ),
-                    ),
-                    rx.foreach(WorkflowListState.starters, _starter_card),
-                    columns="2",
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.cond(
-                    WorkflowListState.new_kind == BLANK,
-                    rx.input(
-                        placeholder=tr("workflow.name"),
-                        value=WorkflowListState.new_name,
-                        on_change=WorkflowListState.set_new_name,
-                        id="new-workflow-name",
-                        width="100%",
-                    ),
-                ),
-                rx.text(tr("workflow.stores"), size="2", weight="medium"),
-                rx.select.root(
-                    rx.select.trigger(id="new-workflow-store", width="100%"),
-                    rx.select.content(
-                        rx.cond(
-                            WorkflowListState.hq,
-                            rx.select.item(tr("workflow.scope_hq"), value=ALL),
-                        ),
-                        rx.foreach(
-                            WorkflowListState.store_options,
-                            lambda o: rx.select.item(o[1], value=o[0]),
-                        ),
-                    ),
-                    value=WorkflowListState.new_store,
-                    on_change=WorkflowListState.set_new_store,
-                ),
-                rx.cond(
-                    WorkflowListState.new_error != "",
-                    rx.callout(WorkflowListState.new_error, color_scheme="red", id="new-error"),
-                ),
-                rx.hstack(
-                    rx.dialog.close(rx.button(tr("common.cancel"), variant="soft")),
-                    rx.button(
-                        tr("workflow.create"),
-                        on_click=WorkflowListState.create,
-                        id="create-workflow",
-                    ),
-                    justify="end",
-                    spacing="2",
-                    width="100%",
-                ),
-                spacing="3",
-                align="stretch",
+def _blank_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(tr("workflow.blank"), weight="bold", size="2"),
+            rx.text(tr("workflow.blank_help"), size="1", color_scheme="gray"),
+            spacing="1",
+        ),
+        on_click=WorkflowListState.set_new_kind(BLANK),
+        cursor="pointer",
+        class_name="starter-card",
+        data_starter=BLANK,
+        border=rx.cond(
+            WorkflowListState.new_kind == BLANK,
+            "2px solid var(--accent-9)",
+            "2px solid transparent",
+        ),
+    )
+
+
+def _store_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id="new-workflow-store", width="100%"),
+        rx.select.content(
+            rx.cond(
+                WorkflowListState.hq,
+                rx.select.item(tr("workflow.scope_hq"), value=ALL),
             ),
-            max_width="640px",
+            rx.foreach(
+                WorkflowListState.store_options,
+                lambda o: rx.select.item(o[1], value=o[0]),
+            ),
+        ),
+        value=WorkflowListState.new_store,
+        on_change=WorkflowListState.set_new_store,
+    )
+
+
+def new_dialog() -> rx.Component:
+    return dialog_shell(
+        tr("workflow.new"),
+        rx.vstack(
+            rx.text(tr("workflow.start_from"), size="2", weight="medium"),
+            rx.grid(
+                _blank_card(),
+                rx.foreach(WorkflowListState.starters, _starter_card),
+                columns="2",
+                spacing="2",
+                width="100%",
+            ),
+            rx.cond(
+                WorkflowListState.new_kind == BLANK,
+                rx.input(
+                    placeholder=tr("workflow.name"),
+                    value=WorkflowListState.new_name,
+                    on_change=WorkflowListState.set_new_name,
+                    id="new-workflow-name",
+                    width="100%",
+                ),
+            ),
+            rx.text(tr("workflow.stores"), size="2", weight="medium"),
+            _store_select(),
+            rx.cond(
+                WorkflowListState.new_error != "",
+                rx.callout(WorkflowListState.new_error, color_scheme="red", id="new-error"),
+            ),
+            dialog_buttons(
+                tr("common.cancel"),
+                tr("workflow.create"),
+                on_confirm=WorkflowListState.create,
+                confirm_id="create-workflow",
+            ),
+            spacing="3",
+            align="stretch",
         ),
         open=WorkflowListState.new_open,
         on_open_change=WorkflowListState.set_new_open,

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
 from backoffice.components.fields import labelled
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, NotFound, ValidationFailed
@@ -318,113 +319,105 @@ def _checkbox(name: str, label_key: str, id_: str) -> rx.Component:
     )
 
 
+def _key_input(editing: rx.Var) -> rx.Component:
+    """The key names the stored value: set once, read-only when editing."""
+    return labelled(
+        tr("forms.key"),
+        rx.input(
+            name="key",
+            id="field-key",
+            default_value=S.values.get("key", ""),
+            read_only=editing,
+            variant=rx.cond(editing, "soft", "surface"),
+            max_length=40,
+        ),
+        _err("key"),
+        hint=rx.cond(editing, "", tr("forms.key_hint")),
+        required=~editing,
+    )
+
+
+def _type_select(editing: rx.Var) -> rx.Component:
+    return labelled(
+        tr("forms.type"),
+        rx.select.root(
+            rx.select.trigger(width="100%", id="field-type"),
+            rx.select.content(
+                *[rx.select.item(tr(f"forms.type.{t}"), value=t) for t in FIELD_TYPES]
+            ),
+            name="type",
+            value=S.field_type,
+            on_change=S.set_field_type,
+            disabled=editing,
+        ),
+        _err("type"),
+        hint=rx.cond(editing, tr("forms.type_locked"), ""),
+    )
+
+
+def _options_input() -> rx.Component:
+    return rx.cond(
+        (S.field_type == CHOICE_TYPES[0]) | (S.field_type == CHOICE_TYPES[1]),
+        labelled(
+            tr("forms.options"),
+            rx.text_area(
+                name="options",
+                id="field-options",
+                default_value=S.values.get("options", ""),
+                rows="5",
+            ),
+            _err("options"),
+            hint=tr("forms.options_hint"),
+            required=True,
+        ),
+    )
+
+
 def field_dialog() -> rx.Component:
     editing = S.dialog == "edit"
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(editing, tr("forms.edit_title"), tr("forms.add_title"))),
-            rx.form(
-                rx.vstack(
-                    labelled(
-                        tr("forms.key"),
-                        rx.input(
-                            name="key",
-                            id="field-key",
-                            default_value=S.values.get("key", ""),
-                            read_only=editing,
-                            variant=rx.cond(editing, "soft", "surface"),
-                            max_length=40,
-                        ),
-                        _err("key"),
-                        hint=rx.cond(editing, "", tr("forms.key_hint")),
-                        required=~editing,
-                    ),
-                    labelled(
-                        tr("forms.label"),
-                        rx.input(
-                            name="label",
-                            id="field-label",
-                            default_value=S.values.get("label", ""),
-                            max_length=100,
-                        ),
-                        _err("label"),
-                        required=True,
-                    ),
-                    labelled(
-                        tr("forms.type"),
-                        rx.select.root(
-                            rx.select.trigger(width="100%", id="field-type"),
-                            rx.select.content(
-                                *[
-                                    rx.select.item(tr(f"forms.type.{t}"), value=t)
-                                    for t in FIELD_TYPES
-                                ]
-                            ),
-                            name="type",
-                            value=S.field_type,
-                            on_change=S.set_field_type,
-                            disabled=editing,
-                        ),
-                        _err("type"),
-                        hint=rx.cond(editing, tr("forms.type_locked"), ""),
-                    ),
-                    rx.cond(
-                        (S.field_type == CHOICE_TYPES[0]) | (S.field_type == CHOICE_TYPES[1]),
-                        labelled(
-                            tr("forms.options"),
-                            rx.text_area(
-                                name="options",
-                                id="field-options",
-                                default_value=S.values.get("options", ""),
-                                rows="5",
-                            ),
-                            _err("options"),
-                            hint=tr("forms.options_hint"),
-                            required=True,
-                        ),
-                    ),
-                    labelled(
-                        tr("forms.help_text"),
-                        rx.input(
-                            name="help_text",
-                            id="field-help",
-                            default_value=S.values.get("help_text", ""),
-                            max_length=300,
-                        ),
-                        _err("help_text"),
-                    ),
-                    rx.hstack(
-                        _checkbox("required", "forms.required", "field-required"),
-                        _checkbox(
-                            "member_editable", "forms.member_editable", "field-member-editable"
-                        ),
-                        spacing="5",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                            id="field-cancel",
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="field-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=S.save_field,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="field-form",
+    return form_dialog(
+        rx.cond(editing, tr("forms.edit_title"), tr("forms.add_title")),
+        _key_input(editing),
+        labelled(
+            tr("forms.label"),
+            rx.input(
+                name="label",
+                id="field-label",
+                default_value=S.values.get("label", ""),
+                max_length=100,
             ),
-            max_width="520px",
+            _err("label"),
+            required=True,
         ),
+        _type_select(editing),
+        _options_input(),
+        labelled(
+            tr("forms.help_text"),
+            rx.input(
+                name="help_text",
+                id="field-help",
+                default_value=S.values.get("help_text", ""),
+                max_length=300,
+            ),
+            _err("help_text"),
+        ),
+        rx.hstack(
+            _checkbox("required", "forms.required", "field-required"),
+            _checkbox("member_editable", "forms.member_editable", "field-member-editable"),
+            spacing="5",
+        ),
+        on_submit=S.save_field,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="field-save",
+        cancel_id="field-cancel",
+        form_id="field-form",
+        form_key=S.form_version,
+        spacing="3",
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
+        max_width="520px",
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import pager, status_badge
 from backoffice.db import session_scope
 from backoffice.errors import DomainError
@@ -398,46 +399,32 @@ def _row(row: rx.Var) -> rx.Component:
 
 
 def issue_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("members.issue_coupon")),
-            rx.dialog.description(MembersState.summary, size="2"),
-            rx.form(
-                rx.vstack(
-                    rx.select.root(
-                        rx.select.trigger(
-                            placeholder=tr("member.choose"), width="100%", id="bulk-coupon-template"
-                        ),
-                        rx.select.content(
-                            rx.foreach(
-                                MembersState.template_options,
-                                lambda o: rx.select.item(o[1], value=o[0]),
-                            )
-                        ),
-                        name="template",
-                    ),
-                    rx.cond(
-                        MembersState.issue_error != "",
-                        rx.text(MembersState.issue_error, color_scheme="red", size="1"),
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=MembersState.close_issue,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id="bulk-coupon-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=MembersState.issue_coupons,
+    return confirm_dialog(
+        tr("members.issue_coupon"),
+        rx.select.root(
+            rx.select.trigger(
+                placeholder=tr("member.choose"), width="100%", id="bulk-coupon-template"
             ),
+            rx.select.content(
+                rx.foreach(
+                    MembersState.template_options,
+                    lambda o: rx.select.item(o[1], value=o[0]),
+                )
+            ),
+            name="template",
         ),
+        rx.cond(
+            MembersState.issue_error != "",
+            rx.text(MembersState.issue_error, color_scheme="red", size="1"),
+        ),
+        description=MembersState.summary,
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=MembersState.issue_coupons,
+        on_cancel=MembersState.close_issue,
+        form=True,
         open=MembersState.issue_open,
+        confirm_id="bulk-coupon-confirm",
     )
 
 

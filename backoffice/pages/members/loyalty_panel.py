@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import field_error, labelled
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
@@ -289,30 +290,16 @@ def _err(name: str) -> rx.Var:
 
 
 def _dialog(name: str, title_key: str, body: rx.Component, on_submit: Any) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr(title_key)),
-            rx.form(
-                rx.vstack(
-                    body,
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=LoyaltyState.close_dialog,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id=f"{name}-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=on_submit,
-            ),
-        ),
+    return confirm_dialog(
+        tr(title_key),
+        body,
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=on_submit,
+        on_cancel=LoyaltyState.close_dialog,
+        form=True,
         open=LoyaltyState.dialog == name,
+        confirm_id=f"{name}-confirm",
     )
 
 

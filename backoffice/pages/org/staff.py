@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import dialog_form, dialog_shell
 from backoffice.components.fields import labelled
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, NotFound, ValidationFailed
@@ -384,169 +385,156 @@ def _store_box(store: rx.Var) -> rx.Component:
     )
 
 
-def _buttons(save_id: str) -> rx.Component:
-    return rx.hstack(
-        rx.button(
-            tr("common.cancel"),
-            type="button",
-            variant="soft",
-            color_scheme="gray",
-            on_click=S.close_dialog,
-            id="staff-cancel",
+def _form(form_id: str, on_submit: Any, *fields: rx.Component) -> rx.Component:
+    """The dialog's form (new, edit, reset): fields, then cancel and save."""
+    return dialog_form(
+        *fields,
+        on_submit=on_submit,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id=f"{form_id}-save",
+        cancel_id="staff-cancel",
+        form_id=f"{form_id}-form",
+        form_key=S.form_version,
+        spacing="3",
+    )
+
+
+def _role_select() -> rx.Component:
+    return labelled(
+        tr("staff.role"),
+        rx.select.root(
+            rx.select.trigger(placeholder=tr("member.choose"), width="100%", id="staff-role"),
+            rx.select.content(
+                rx.foreach(
+                    S.role_options,
+                    lambda r: rx.select.item(_role_label(r[0], r[1]), value=r[0]),
+                )
+            ),
+            name="role_code",
+            default_value=S.values.get("role_code", ""),
         ),
-        rx.button(tr("common.save"), type="submit", id=save_id),
-        justify="end",
-        width="100%",
+        _err("role_code"),
+        required=True,
+    )
+
+
+def _locale_select() -> rx.Component:
+    return labelled(
+        tr("staff.language"),
+        rx.select.root(
+            rx.select.trigger(width="100%", id="staff-locale"),
+            rx.select.content(*[rx.select.item(LANGUAGE_NAMES[lc], value=lc) for lc in LOCALES]),
+            name="locale",
+            default_value=S.values.get("locale", "zh-CN"),
+        ),
+        _err("locale"),
+    )
+
+
+def _password_or_status() -> rx.Component:
+    """A new account gets its first password; an existing one can be switched off."""
+    return rx.cond(
+        S.dialog == "new",
+        labelled(
+            tr("staff.initial_password"),
+            rx.input(
+                name="password",
+                id="staff-password",
+                type="password",
+                auto_complete="new-password",
+            ),
+            _err("password"),
+            hint=tr("staff.initial_password_hint"),
+            required=True,
+        ),
+        labelled(
+            tr("staff.status"),
+            rx.text(
+                rx.hstack(
+                    rx.switch(name="active", id="staff-active", default_checked=S.active),
+                    tr("staff.active"),
+                    spacing="2",
+                    align="center",
+                ),
+                as_="label",
+                size="2",
+            ),
+            _err("active"),
+        ),
     )
 
 
 def staff_form() -> rx.Component:
-    creating = S.dialog == "new"
-    return rx.form(
-        rx.vstack(
-            rx.grid(
-                _text("username", "staff.username", required=True, max_length=60),
-                _text("display_name", "staff.display_name", required=True, max_length=100),
-                _text("phone", "staff.phone", type="tel", max_length=32),
-                labelled(
-                    tr("staff.role"),
-                    rx.select.root(
-                        rx.select.trigger(
-                            placeholder=tr("member.choose"), width="100%", id="staff-role"
-                        ),
-                        rx.select.content(
-                            rx.foreach(
-                                S.role_options,
-                                lambda r: rx.select.item(_role_label(r[0], r[1]), value=r[0]),
-                            )
-                        ),
-                        name="role_code",
-                        default_value=S.values.get("role_code", ""),
-                    ),
-                    _err("role_code"),
-                    required=True,
-                ),
-                labelled(
-                    tr("staff.language"),
-                    rx.select.root(
-                        rx.select.trigger(width="100%", id="staff-locale"),
-                        rx.select.content(
-                            *[rx.select.item(LANGUAGE_NAMES[lc], value=lc) for lc in LOCALES]
-                        ),
-                        name="locale",
-                        default_value=S.values.get("locale", "zh-CN"),
-                    ),
-                    _err("locale"),
-                ),
-                rx.cond(
-                    creating,
-                    labelled(
-                        tr("staff.initial_password"),
-                        rx.input(
-                            name="password",
-                            id="staff-password",
-                            type="password",
-                            auto_complete="new-password",
-                        ),
-                        _err("password"),
-                        hint=tr("staff.initial_password_hint"),
-                        required=True,
-                    ),
-                    labelled(
-                        tr("staff.status"),
-                        rx.text(
-                            rx.hstack(
-                                rx.switch(
-                                    name="active", id="staff-active", default_checked=S.active
-                                ),
-                                tr("staff.active"),
-                                spacing="2",
-                                align="center",
-                            ),
-                            as_="label",
-                            size="2",
-                        ),
-                        _err("active"),
-                    ),
-                ),
-                columns="2",
-                spacing="3",
-                width="100%",
-            ),
-            labelled(
-                tr("staff.stores"),
-                rx.flex(
-                    rx.foreach(S.store_options, _store_box),
-                    wrap="wrap",
-                    spacing="3",
-                    id="staff-stores",
-                ),
-                _err("store_ids"),
-                hint=tr("staff.stores_hint"),
-            ),
-            _buttons("staff-save"),
+    return _form(
+        "staff",
+        S.save,
+        rx.grid(
+            _text("username", "staff.username", required=True, max_length=60),
+            _text("display_name", "staff.display_name", required=True, max_length=100),
+            _text("phone", "staff.phone", type="tel", max_length=32),
+            _role_select(),
+            _locale_select(),
+            _password_or_status(),
+            columns="2",
             spacing="3",
-            align="stretch",
+            width="100%",
         ),
-        on_submit=S.save,
-        reset_on_submit=False,
-        key=S.form_version,
-        id="staff-form",
+        labelled(
+            tr("staff.stores"),
+            rx.flex(
+                rx.foreach(S.store_options, _store_box),
+                wrap="wrap",
+                spacing="3",
+                id="staff-stores",
+            ),
+            _err("store_ids"),
+            hint=tr("staff.stores_hint"),
+        ),
     )
 
 
 def reset_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text(tr("staff.reset_help"), size="2", color_scheme="gray"),
-            labelled(
-                tr("staff.temp_password"),
-                rx.input(
-                    name="password",
-                    id="reset-password",
-                    type="password",
-                    auto_complete="new-password",
-                ),
-                _err("password"),
-                hint=tr("account.password_rules"),
-                required=True,
+    return _form(
+        "reset",
+        S.save_reset,
+        rx.text(tr("staff.reset_help"), size="2", color_scheme="gray"),
+        labelled(
+            tr("staff.temp_password"),
+            rx.input(
+                name="password",
+                id="reset-password",
+                type="password",
+                auto_complete="new-password",
             ),
-            labelled(
-                tr("staff.confirm_password"),
-                rx.input(
-                    name="confirm_password",
-                    id="reset-confirm",
-                    type="password",
-                    auto_complete="new-password",
-                ),
-                _err("confirm_password"),
-                required=True,
-            ),
-            _buttons("reset-save"),
-            spacing="3",
-            align="stretch",
+            _err("password"),
+            hint=tr("account.password_rules"),
+            required=True,
         ),
-        on_submit=S.save_reset,
-        reset_on_submit=False,
-        key=S.form_version,
-        id="reset-form",
+        labelled(
+            tr("staff.confirm_password"),
+            rx.input(
+                name="confirm_password",
+                id="reset-confirm",
+                type="password",
+                auto_complete="new-password",
+            ),
+            _err("confirm_password"),
+            required=True,
+        ),
     )
 
 
 def staff_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(
-                rx.match(
-                    S.dialog,
-                    ("edit", tr("staff.edit_title")),
-                    ("reset", tr("staff.reset_password") + " · " + S.editing_name),
-                    tr("staff.new_title"),
-                )
-            ),
-            rx.cond(S.dialog == "reset", reset_form(), staff_form()),
-            max_width="640px",
+    return dialog_shell(
+        rx.match(
+            S.dialog,
+            ("edit", tr("staff.edit_title")),
+            ("reset", tr("staff.reset_password") + " · " + S.editing_name),
+            tr("staff.new_title"),
         ),
+        rx.cond(S.dialog == "reset", reset_form(), staff_form()),
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
     )

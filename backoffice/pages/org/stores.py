@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
 from backoffice.components.fields import labelled
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
@@ -230,75 +231,48 @@ def _text(
 
 
 def store_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(
-                rx.cond(S.dialog == "edit", tr("stores.edit_title"), tr("stores.new_title"))
+    return form_dialog(
+        rx.cond(S.dialog == "edit", tr("stores.edit_title"), tr("stores.new_title")),
+        rx.grid(
+            _text("code", "stores.code", required=True, hint=tr("stores.code_hint"), max_length=32),
+            _text("name", "stores.name", required=True, max_length=100),
+            _text("phone", "stores.phone", type="tel", max_length=32),
+            _text(
+                "timezone",
+                "stores.timezone",
+                required=True,
+                hint=tr("stores.timezone_hint"),
+                custom_attrs={"list": "store-timezones"},
+                max_length=64,
             ),
-            rx.form(
-                rx.vstack(
-                    rx.grid(
-                        _text(
-                            "code",
-                            "stores.code",
-                            required=True,
-                            hint=tr("stores.code_hint"),
-                            max_length=32,
-                        ),
-                        _text("name", "stores.name", required=True, max_length=100),
-                        _text("phone", "stores.phone", type="tel", max_length=32),
-                        _text(
-                            "timezone",
-                            "stores.timezone",
-                            required=True,
-                            hint=tr("stores.timezone_hint"),
-                            custom_attrs={"list": "store-timezones"},
-                            max_length=64,
-                        ),
-                        columns="2",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.el.datalist(
-                        *[rx.el.option(value=zone) for zone in COMMON_ZONES],
-                        id="store-timezones",
-                    ),
-                    _text("address", "stores.address", max_length=300),
-                    rx.text(
-                        rx.hstack(
-                            rx.switch(name="active", id="store-active", default_checked=S.active),
-                            tr("common.active"),
-                            spacing="2",
-                            align="center",
-                        ),
-                        as_="label",
-                        size="2",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                            id="store-cancel",
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="store-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=S.save,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="store-form",
-            ),
-            max_width="600px",
+            columns="2",
+            spacing="3",
+            width="100%",
         ),
+        rx.el.datalist(*[rx.el.option(value=zone) for zone in COMMON_ZONES], id="store-timezones"),
+        _text("address", "stores.address", max_length=300),
+        rx.text(
+            rx.hstack(
+                rx.switch(name="active", id="store-active", default_checked=S.active),
+                tr("common.active"),
+                spacing="2",
+                align="center",
+            ),
+            as_="label",
+            size="2",
+        ),
+        on_submit=S.save,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="store-save",
+        cancel_id="store-cancel",
+        form_id="store-form",
+        form_key=S.form_version,
+        spacing="3",
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
+        max_width="600px",
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_when
@@ -340,71 +341,48 @@ def _event_check(name: str) -> rx.Component:
     )
 
 
+def _store_select() -> rx.Component:
+    return rx.el.select(
+        rx.el.option(tr("webhooks.org"), value=""),
+        rx.foreach(S.store_options, lambda s: rx.el.option(s["label"], value=s["value"])),
+        name="store_id",
+        id="webhook-store",
+        default_value=S.values.get("store_id", ""),
+    )
+
+
 def sub_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("webhooks.new")),
-            rx.form(
-                rx.vstack(
-                    rx.text(tr("webhooks.name"), size="2", weight="medium"),
-                    rx.input(
-                        name="name", id="webhook-name", default_value=S.values.get("name", "")
-                    ),
-                    _error("name"),
-                    rx.text(tr("webhooks.url"), size="2", weight="medium"),
-                    rx.input(
-                        name="url",
-                        id="webhook-url",
-                        type="url",
-                        default_value=S.values.get("url", ""),
-                    ),
-                    _error("url"),
-                    rx.text(tr("webhooks.events"), size="2", weight="medium"),
-                    rx.grid(*[_event_check(e) for e in WEBHOOK_EVENTS], columns="2", spacing="2"),
-                    _error("events"),
-                    rx.text(tr("webhooks.store"), size="2", weight="medium"),
-                    rx.el.select(
-                        rx.el.option(tr("webhooks.org"), value=""),
-                        rx.foreach(
-                            S.store_options, lambda s: rx.el.option(s["label"], value=s["value"])
-                        ),
-                        name="store_id",
-                        id="webhook-store",
-                        default_value=S.values.get("store_id", ""),
-                    ),
-                    _error("store_id"),
-                    rx.text(
-                        rx.hstack(
-                            rx.switch(name="active", default_checked=S.active, id="webhook-active"),
-                            tr("common.active"),
-                            spacing="2",
-                            align="center",
-                        ),
-                        as_="label",
-                        size="2",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="webhook-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    align="stretch",
-                ),
-                on_submit=S.save,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="webhook-form",
+    return form_dialog(
+        tr("webhooks.new"),
+        rx.text(tr("webhooks.name"), size="2", weight="medium"),
+        rx.input(name="name", id="webhook-name", default_value=S.values.get("name", "")),
+        _error("name"),
+        rx.text(tr("webhooks.url"), size="2", weight="medium"),
+        rx.input(name="url", id="webhook-url", type="url", default_value=S.values.get("url", "")),
+        _error("url"),
+        rx.text(tr("webhooks.events"), size="2", weight="medium"),
+        rx.grid(*[_event_check(e) for e in WEBHOOK_EVENTS], columns="2", spacing="2"),
+        _error("events"),
+        rx.text(tr("webhooks.store"), size="2", weight="medium"),
+        _store_select(),
+        _error("store_id"),
+        rx.text(
+            rx.hstack(
+                rx.switch(name="active", default_checked=S.active, id="webhook-active"),
+                tr("common.active"),
+                spacing="2",
+                align="center",
             ),
-            max_width="640px",
+            as_="label",
+            size="2",
         ),
+        on_submit=S.save,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="webhook-save",
+        form_id="webhook-form",
+        form_key=S.form_version,
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
     )

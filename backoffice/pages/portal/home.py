@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import labelled
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
@@ -413,29 +414,19 @@ def member_rewards_page() -> rx.Component:
                 class_name="m-reward",
             ),
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title(mtr("portal.redeem")),
-                rx.alert_dialog.description(S.confirm_text, id="m-redeem-question"),
-                rx.hstack(
-                    rx.button(
-                        mtr("common.cancel"),
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=S.cancel_redeem,
-                        id="m-cancel-redeem",
-                    ),
-                    rx.button(
-                        mtr("portal.redeem_yes"), on_click=S.confirm_redeem, id="m-confirm-redeem"
-                    ),
-                    justify="end",
-                    spacing="2",
-                    margin_top="12px",
-                ),
-                max_width="340px",
-            ),
+        confirm_dialog(
+            mtr("portal.redeem"),
+            description=S.confirm_text,
+            description_id="m-redeem-question",
+            confirm_label=mtr("portal.redeem_yes"),
+            cancel_label=mtr("common.cancel"),
+            on_confirm=S.confirm_redeem,
+            on_cancel=S.cancel_redeem,
             open=S.confirm_open,
             on_open_change=S.redeem_dialog_changed,
+            confirm_id="m-confirm-redeem",
+            cancel_id="m-cancel-redeem",
+            max_width="340px",
         ),
         bottom_nav("rewards"),
     )

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from backoffice.components import report_charts
+from backoffice.components.dialogs import confirm_dialog
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
@@ -204,34 +205,20 @@ def _group_row(g: rx.Var) -> rx.Component:
 
 
 def _save_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("rfm.save_segment")),
-            rx.form(
-                rx.vstack(
-                    rx.input(name="name", placeholder=tr("rfm.segment_name"), id="segment-name"),
-                    rx.cond(
-                        RfmState.save_error != "",
-                        rx.text(RfmState.save_error, color_scheme="red", size="1"),
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=RfmState.close_save,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id="segment-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=RfmState.save_segment,
-            ),
+    return confirm_dialog(
+        tr("rfm.save_segment"),
+        rx.input(name="name", placeholder=tr("rfm.segment_name"), id="segment-name"),
+        rx.cond(
+            RfmState.save_error != "",
+            rx.text(RfmState.save_error, color_scheme="red", size="1"),
         ),
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=RfmState.save_segment,
+        on_cancel=RfmState.close_save,
+        form=True,
         open=RfmState.save_open,
+        confirm_id="segment-confirm",
     )
 
 
