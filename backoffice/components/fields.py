@@ -37,39 +37,6 @@ def labelled(
     )
 
 
-def pager(
-    summary: Any,
-    on_prev: Any,
-    on_next: Any,
-    has_prev: Any,
-    has_next: Any,
-    prev_label: Any,
-    next_label: Any,
-) -> rx.Component:
-    return rx.hstack(
-        rx.text(summary, size="2", color_scheme="gray"),
-        rx.spacer(),
-        rx.button(
-            prev_label,
-            on_click=on_prev,
-            disabled=~has_prev,
-            variant="soft",
-            size="1",
-            id="page-prev",
-        ),
-        rx.button(
-            next_label,
-            on_click=on_next,
-            disabled=~has_next,
-            variant="soft",
-            size="1",
-            id="page-next",
-        ),
-        width="100%",
-        align="center",
-    )
-
-
 def status_badge(status: rx.Var, label: Any) -> rx.Component:
     return rx.badge(
         label,

@@ -14,6 +14,7 @@ from backoffice.components.dialogs import (
     form_dialog,
 )
 from backoffice.components.flow import flow_canvas
+from backoffice.components.tables import Column, data_table
 from backoffice.pages.campaigns.builder import RUN_STATUSES, BuilderState
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, tr
@@ -768,6 +769,29 @@ def toolbar() -> rx.Component:
     )
 
 
+def _run_link(run: rx.Var) -> rx.Component:
+    return rx.button(
+        "#" + run["id"],
+        size="1",
+        variant="ghost",
+        on_click=BuilderState.open_run(run["id"]),
+        class_name="run-link",
+    )
+
+
+def _run_status(run: rx.Var) -> rx.Component:
+    return rx.badge(
+        run["status_label"],
+        color_scheme=rx.match(
+            run["status"],
+            ("completed", "green"),
+            ("failed", "red"),
+            ("waiting", "amber"),
+            "blue",
+        ),
+    )
+
+
 def runs_panel() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -799,49 +823,18 @@ def runs_panel() -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("#"),
-                    rx.table.column_header_cell(tr("builder.member_id")),
-                    rx.table.column_header_cell(tr("workflow.status")),
-                    rx.table.column_header_cell(tr("builder.started")),
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    BuilderState.runs,
-                    lambda r: rx.table.row(
-                        rx.table.cell(
-                            rx.button(
-                                "#" + r["id"],
-                                size="1",
-                                variant="ghost",
-                                on_click=BuilderState.open_run(r["id"]),
-                                class_name="run-link",
-                            )
-                        ),
-                        rx.table.cell(r["member_id"]),
-                        rx.table.cell(
-                            rx.badge(
-                                r["status_label"],
-                                color_scheme=rx.match(
-                                    r["status"],
-                                    ("completed", "green"),
-                                    ("failed", "red"),
-                                    ("waiting", "amber"),
-                                    "blue",
-                                ),
-                            )
-                        ),
-                        rx.table.cell(r["started"]),
-                        class_name="run-row",
-                    ),
-                )
-            ),
+        data_table(
+            [
+                Column("#", cell=_run_link),
+                Column(tr("builder.member_id"), "member_id"),
+                Column(tr("workflow.status"), cell=_run_status),
+                Column(tr("builder.started"), "started"),
+            ],
+            BuilderState.runs,
+            table_id="runs-table",
+            row_class="run-row",
+            variant=None,
             size="1",
-            width="100%",
-            id="runs-table",
         ),
         rx.cond(
             BuilderState.run_detail.length() > 0,

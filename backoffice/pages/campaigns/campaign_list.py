@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from backoffice.components.dialogs import confirm_dialog, dialog_buttons, dialog_shell
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
@@ -189,60 +190,74 @@ class WorkflowListState(SessionState):
         return rx.toast.success(self._tr("workflow.archived"))
 
 
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.link(row["name"].to(str), href=row["href"].to(str), class_name="wf-link")),
-        rx.table.cell(row["scope"].to(str)),
-        rx.table.cell(
-            rx.badge(
-                row["status_label"].to(str),
-                color_scheme=rx.match(
-                    row["status"].to(str),
-                    ("published", "green"),
-                    ("paused", "amber"),
-                    ("archived", "gray"),
-                    "blue",
-                ),
-            )
+def _status(row: rx.Var) -> rx.Component:
+    return rx.badge(
+        row["status_label"].to(str),
+        color_scheme=rx.match(
+            row["status"].to(str),
+            ("published", "green"),
+            ("paused", "amber"),
+            ("archived", "gray"),
+            "blue",
         ),
-        rx.table.cell(row["version"].to(str)),
-        rx.table.cell(row["trigger"].to(str)),
-        rx.table.cell(row["runs"].to(str)),
-        rx.table.cell(row["conversion"].to(str)),
-        rx.table.cell(
-            rx.cond(
-                WorkflowListState.can_design,
-                rx.hstack(
-                    rx.button(
-                        rx.icon("copy", size=14),
-                        tr("workflow.duplicate"),
-                        size="1",
-                        variant="soft",
-                        on_click=WorkflowListState.duplicate(row["id"].to(str)),
-                    ),
-                    rx.cond(
-                        row["archivable"].to(bool),
-                        confirm_dialog(
-                            tr("workflow.archive_title"),
-                            description=tr("workflow.archive_help"),
-                            confirm_label=tr("workflow.archive"),
-                            cancel_label=tr("common.cancel"),
-                            on_confirm=WorkflowListState.archive(row["id"].to(str)),
-                            trigger=rx.button(
-                                rx.icon("archive", size=14),
-                                tr("workflow.archive"),
-                                size="1",
-                                variant="soft",
-                                color_scheme="gray",
-                            ),
-                            danger=True,
-                        ),
-                    ),
-                    spacing="2",
-                ),
-            )
+    )
+
+
+def _archive(row: rx.Var) -> rx.Component:
+    return confirm_dialog(
+        tr("workflow.archive_title"),
+        description=tr("workflow.archive_help"),
+        confirm_label=tr("workflow.archive"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=WorkflowListState.archive(row["id"].to(str)),
+        trigger=rx.button(
+            rx.icon("archive", size=14),
+            tr("workflow.archive"),
+            size="1",
+            variant="soft",
+            color_scheme="gray",
         ),
-        class_name="wf-row",
+        danger=True,
+    )
+
+
+def _actions(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        WorkflowListState.can_design,
+        rx.hstack(
+            rx.button(
+                rx.icon("copy", size=14),
+                tr("workflow.duplicate"),
+                size="1",
+                variant="soft",
+                on_click=WorkflowListState.duplicate(row["id"].to(str)),
+            ),
+            rx.cond(row["archivable"].to(bool), _archive(row)),
+            spacing="2",
+        ),
+    )
+
+
+def workflow_table() -> rx.Component:
+    return data_table(
+        [
+            Column(
+                tr("workflow.name"),
+                cell=lambda r: rx.link(
+                    r["name"].to(str), href=r["href"].to(str), class_name="wf-link"
+                ),
+            ),
+            Column(tr("workflow.scope"), "scope"),
+            Column(tr("workflow.status"), cell=_status),
+            Column(tr("workflow.version"), "version"),
+            Column(tr("workflow.trigger"), "trigger"),
+            Column(tr("workflow.runs_7d"), "runs"),
+            Column(tr("workflow.conversion"), "conversion"),
+            Column("", cell=_actions),
+        ],
+        WorkflowListState.rows,
+        table_id="workflow-table",
+        row_class="wf-row",
     )
 
 
@@ -382,24 +397,7 @@ def workflows_page() -> rx.Component:
             spacing="3",
             align="center",
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell(tr("workflow.name")),
-                    rx.table.column_header_cell(tr("workflow.scope")),
-                    rx.table.column_header_cell(tr("workflow.status")),
-                    rx.table.column_header_cell(tr("workflow.version")),
-                    rx.table.column_header_cell(tr("workflow.trigger")),
-                    rx.table.column_header_cell(tr("workflow.runs_7d")),
-                    rx.table.column_header_cell(tr("workflow.conversion")),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(WorkflowListState.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="workflow-table",
-        ),
+        workflow_table(),
         rx.cond(
             WorkflowListState.rows.length() == 0,
             rx.text(tr("workflow.none"), color_scheme="gray", size="2"),

@@ -8,6 +8,7 @@ import reflex as rx
 
 from backoffice.components.dialogs import form_dialog
 from backoffice.components.fields import labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, NotFound, ValidationFailed
 from backoffice.models import FieldType
@@ -199,110 +200,110 @@ def _icon_button(icon: str, label: Any, on_click: Any, id_: Any, **props: Any) -
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _field_name(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(row["label"], weight="medium", size="2"),
+        rx.code(row["key"], size="1", variant="ghost"),
+        spacing="0",
+    )
+
+
+def _field_type(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(S.t.get("forms.type." + row["type"].to(str), row["type"]), size="2"),
+        rx.cond(
+            row["options"] != "",
+            rx.text(row["options"], size="1", color_scheme="gray"),
+        ),
+        spacing="0",
+    )
+
+
+def _rules(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            row["required"].to(bool),
+            rx.badge(tr("forms.required"), color_scheme="red", variant="soft"),
+        ),
+        rx.cond(
+            row["member_editable"].to(bool),
+            rx.badge(tr("forms.member_editable"), color_scheme="blue", variant="soft"),
+        ),
+        spacing="1",
+        wrap="wrap",
+    )
+
+
+def _visibility(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["hidden"].to(bool),
+        rx.badge(tr("forms.hidden"), color_scheme="gray", variant="soft"),
+        rx.badge(tr("forms.visible"), color_scheme="green", variant="soft"),
+    )
+
+
+def _actions(row: rx.Var) -> rx.Component:
     key = row["key"].to(str)
     field_id = row["id"].to(int)
     hidden = row["hidden"].to(bool)
-    return rx.table.row(
-        rx.table.cell(row["position"]),
-        rx.table.cell(
-            rx.vstack(
-                rx.text(row["label"], weight="medium", size="2"),
-                rx.code(key, size="1", variant="ghost"),
-                spacing="0",
-            )
+    return rx.hstack(
+        _icon_button(
+            "arrow-up",
+            tr("forms.move_up"),
+            S.move(field_id, -1),
+            "field-up-" + key,
+            disabled=row["first"].to(bool),
         ),
-        rx.table.cell(
-            rx.vstack(
-                rx.text(S.t.get("forms.type." + row["type"].to(str), row["type"]), size="2"),
-                rx.cond(
-                    row["options"] != "",
-                    rx.text(row["options"], size="1", color_scheme="gray"),
-                ),
-                spacing="0",
-            )
+        _icon_button(
+            "arrow-down",
+            tr("forms.move_down"),
+            S.move(field_id, 1),
+            "field-down-" + key,
+            disabled=row["last"].to(bool),
         ),
-        rx.table.cell(
-            rx.hstack(
-                rx.cond(
-                    row["required"].to(bool),
-                    rx.badge(tr("forms.required"), color_scheme="red", variant="soft"),
-                ),
-                rx.cond(
-                    row["member_editable"].to(bool),
-                    rx.badge(tr("forms.member_editable"), color_scheme="blue", variant="soft"),
-                ),
-                spacing="1",
-                wrap="wrap",
-            )
+        rx.button(
+            rx.cond(hidden, rx.icon("eye", size=14), rx.icon("eye-off", size=14)),
+            rx.cond(hidden, tr("forms.show"), tr("forms.hide")),
+            on_click=S.set_hidden(field_id, ~hidden),
+            variant="soft",
+            color_scheme="gray",
+            size="1",
+            id="field-hide-" + key,
         ),
-        rx.table.cell(rx.text(row["help"], size="1", color_scheme="gray")),
-        rx.table.cell(
-            rx.cond(
-                hidden,
-                rx.badge(tr("forms.hidden"), color_scheme="gray", variant="soft"),
-                rx.badge(tr("forms.visible"), color_scheme="green", variant="soft"),
-            )
+        rx.button(
+            rx.icon("pencil", size=14),
+            tr("common.edit"),
+            on_click=S.open_edit(field_id),
+            variant="soft",
+            size="1",
+            id="field-edit-" + key,
         ),
-        rx.table.cell(
-            rx.hstack(
-                _icon_button(
-                    "arrow-up",
-                    tr("forms.move_up"),
-                    S.move(field_id, -1),
-                    "field-up-" + key,
-                    disabled=row["first"].to(bool),
-                ),
-                _icon_button(
-                    "arrow-down",
-                    tr("forms.move_down"),
-                    S.move(field_id, 1),
-                    "field-down-" + key,
-                    disabled=row["last"].to(bool),
-                ),
-                rx.button(
-                    rx.cond(hidden, rx.icon("eye", size=14), rx.icon("eye-off", size=14)),
-                    rx.cond(hidden, tr("forms.show"), tr("forms.hide")),
-                    on_click=S.set_hidden(field_id, ~hidden),
-                    variant="soft",
-                    color_scheme="gray",
-                    size="1",
-                    id="field-hide-" + key,
-                ),
-                rx.button(
-                    rx.icon("pencil", size=14),
-                    tr("common.edit"),
-                    on_click=S.open_edit(field_id),
-                    variant="soft",
-                    size="1",
-                    id="field-edit-" + key,
-                ),
-                spacing="1",
-            )
-        ),
-        class_name="field-row",
-        id="field-row-" + key,
-        opacity=rx.cond(hidden, "0.6", "1"),
+        spacing="1",
     )
 
 
 def field_table() -> rx.Component:
-    cols = ["order", "field", "type", "rules", "help", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr(f"forms.col.{c}")) for c in cols],
-                    rx.table.column_header_cell(tr("common.actions")),
-                )
+    return data_table(
+        [
+            Column(tr("forms.col.order"), "position"),
+            Column(tr("forms.col.field"), cell=_field_name),
+            Column(tr("forms.col.type"), cell=_field_type),
+            Column(tr("forms.col.rules"), cell=_rules),
+            Column(
+                tr("forms.col.help"),
+                cell=lambda r: rx.text(r["help"], size="1", color_scheme="gray"),
             ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="field-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+            Column(tr("forms.col.status"), cell=_visibility),
+            Column(tr("common.actions"), cell=_actions),
+        ],
+        S.rows,
+        table_id="field-table",
+        row_class="field-row",
+        row_props=lambda r: {
+            "id": "field-row-" + r["key"].to(str),
+            "opacity": rx.cond(r["hidden"].to(bool), "0.6", "1"),
+        },
+        empty=tr("common.none"),
     )
 
 

@@ -10,6 +10,7 @@ import reflex as rx
 
 from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import field_error, labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
@@ -428,44 +429,45 @@ def _stat(label_key: str, value: Any, sub: Any, id_: str) -> rx.Component:
     )
 
 
-def _table(
-    rows: Any, cols: list[tuple[str, str]], row_class: str, extra: Any = None
-) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *[rx.table.column_header_cell(tr(k)) for _, k in cols],
-                rx.cond(extra is not None, rx.table.column_header_cell("")),
-            )
-        ),
-        rx.table.body(
-            rx.foreach(
-                rows,
-                lambda r: rx.table.row(
-                    *[rx.table.cell(r[c]) for c, _ in cols],
-                    extra(r) if extra is not None else rx.fragment(),
-                    class_name=row_class,
-                ),
-            )
-        ),
+def _table(rows: Any, cols: list[tuple[str, str]], row_class: str) -> rx.Component:
+    return data_table(
+        [Column(tr(label), key) for key, label in cols],
+        rows,
+        row_class=row_class,
+        variant=None,
         size="1",
-        width="100%",
     )
 
 
 def _refund_button(row: rx.Var) -> rx.Component:
-    return rx.table.cell(
-        rx.cond(
-            LoyaltyState.perms.contains("sales.refund") & (row["refundable"] != "0"),
-            rx.button(
-                tr("loyalty.refund"),
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                on_click=LoyaltyState.open_refund(row["id"], row["refundable"]),
-                class_name="refund-button",
-            ),
-        )
+    return rx.cond(
+        LoyaltyState.perms.contains("sales.refund") & (row["refundable"] != "0"),
+        rx.button(
+            tr("loyalty.refund"),
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=LoyaltyState.open_refund(row["id"], row["refundable"]),
+            class_name="refund-button",
+        ),
+    )
+
+
+def _sales_table() -> rx.Component:
+    cols = [
+        ("at", "col.time"),
+        ("items", "checkout.items"),
+        ("due", "col.total"),
+        ("paid", "col.paid"),
+        ("earned", "col.earned"),
+        ("status", "col.status"),
+    ]
+    return data_table(
+        [*[Column(tr(label), key) for key, label in cols], Column("", cell=_refund_button)],
+        LoyaltyState.sales,
+        row_class="sale-row",
+        variant=None,
+        size="1",
     )
 
 
@@ -539,19 +541,7 @@ def loyalty_panel() -> rx.Component:
                     rx.tabs.trigger(tr("loyalty.messages"), value="messages", id="tab-messages"),
                 ),
                 rx.tabs.content(
-                    _table(
-                        LoyaltyState.sales,
-                        [
-                            ("at", "col.time"),
-                            ("items", "checkout.items"),
-                            ("due", "col.total"),
-                            ("paid", "col.paid"),
-                            ("earned", "col.earned"),
-                            ("status", "col.status"),
-                        ],
-                        "sale-row",
-                        _refund_button,
-                    ),
+                    _sales_table(),
                     value="sales",
                     padding_top="8px",
                 ),

@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from backoffice.components.dialogs import form_dialog
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_when
@@ -137,47 +138,36 @@ class ApiKeysState(SessionState):
 S = ApiKeysState
 
 
-def _row(row: rx.Var) -> rx.Component:
-    prefix = row["prefix"].to(str)
-    return rx.table.row(
-        rx.table.cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(rx.code(prefix, variant="ghost")),
-        rx.table.cell(rx.text(row["permissions"], size="1")),
-        rx.table.cell(row["stores"]),
-        rx.table.cell(row["created"]),
-        rx.table.cell(row["last_used"]),
-        rx.table.cell(
-            rx.cond(
-                row["revoked"].to(bool),
-                rx.badge(tr("api_keys.revoked"), color_scheme="gray", variant="soft"),
-                rx.button(
-                    tr("api_keys.revoke"),
-                    color_scheme="red",
-                    variant="soft",
-                    size="1",
-                    on_click=S.revoke(row["id"].to(int)),
-                    id="revoke-" + prefix,
-                ),
-            )
+def _status(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["revoked"].to(bool),
+        rx.badge(tr("api_keys.revoked"), color_scheme="gray", variant="soft"),
+        rx.button(
+            tr("api_keys.revoke"),
+            color_scheme="red",
+            variant="soft",
+            size="1",
+            on_click=S.revoke(row["id"].to(int)),
+            id="revoke-" + row["prefix"].to(str),
         ),
-        class_name="api-key-row",
     )
 
 
 def key_table() -> rx.Component:
-    cols = ["name", "prefix", "permissions", "stores", "created", "last_used", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(tr(f"api_keys.{c}")) for c in cols])
-            ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="api-key-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+    return data_table(
+        [
+            Column(tr("api_keys.name"), cell=lambda r: rx.text(r["name"], weight="medium")),
+            Column(tr("api_keys.prefix"), cell=lambda r: rx.code(r["prefix"], variant="ghost")),
+            Column(tr("api_keys.permissions"), cell=lambda r: rx.text(r["permissions"], size="1")),
+            Column(tr("api_keys.stores"), "stores"),
+            Column(tr("api_keys.created"), "created"),
+            Column(tr("api_keys.last_used"), "last_used"),
+            Column(tr("api_keys.status"), cell=_status),
+        ],
+        S.rows,
+        table_id="api-key-table",
+        row_class="api-key-row",
+        empty=tr("common.none"),
     )
 
 

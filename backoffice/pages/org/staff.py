@@ -8,6 +8,7 @@ import reflex as rx
 
 from backoffice.components.dialogs import dialog_form, dialog_shell
 from backoffice.components.fields import labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, NotFound, ValidationFailed
 from backoffice.i18n import LOCALES
@@ -236,94 +237,90 @@ def _role_label(code: Any, fallback: Any) -> rx.Var:
     return S.t.get("role." + code, fallback)
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _status(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            row["active"].to(bool),
+            rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
+            rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
+        ),
+        rx.cond(
+            row["locked"].to(bool),
+            rx.badge(
+                rx.icon("lock", size=12),
+                tr("staff.locked"),
+                color_scheme="red",
+                variant="soft",
+                class_name="staff-locked",
+            ),
+        ),
+        spacing="1",
+    )
+
+
+def _actions(row: rx.Var) -> rx.Component:
     username = row["username"].to(str)
     staff_id = row["id"].to(int)
-    return rx.table.row(
-        rx.table.cell(rx.code(username, variant="ghost")),
-        rx.table.cell(rx.text(row["display_name"], weight="medium")),
-        rx.table.cell(row["phone"]),
-        rx.table.cell(rx.badge(_role_label(row["role"].to(str), row["role_name"]), variant="soft")),
-        rx.table.cell(rx.text(row["stores"], size="2")),
-        rx.table.cell(
-            rx.hstack(
-                rx.cond(
-                    row["active"].to(bool),
-                    rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
-                    rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
-                ),
-                rx.cond(
-                    row["locked"].to(bool),
-                    rx.badge(
-                        rx.icon("lock", size=12),
-                        tr("staff.locked"),
-                        color_scheme="red",
-                        variant="soft",
-                        class_name="staff-locked",
-                    ),
-                ),
-                spacing="1",
-            )
-        ),
-        rx.table.cell(
+    return rx.cond(
+        S.perms.contains("staff.manage"),
+        rx.hstack(
+            rx.button(
+                rx.icon("pencil", size=14),
+                tr("common.edit"),
+                on_click=S.open_edit(staff_id),
+                variant="soft",
+                size="1",
+                id="staff-edit-" + username,
+            ),
+            rx.button(
+                rx.icon("key-round", size=14),
+                tr("staff.reset_password"),
+                on_click=S.open_reset(staff_id),
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                id="staff-reset-" + username,
+            ),
             rx.cond(
-                S.perms.contains("staff.manage"),
-                rx.hstack(
-                    rx.button(
-                        rx.icon("pencil", size=14),
-                        tr("common.edit"),
-                        on_click=S.open_edit(staff_id),
-                        variant="soft",
-                        size="1",
-                        id="staff-edit-" + username,
-                    ),
-                    rx.button(
-                        rx.icon("key-round", size=14),
-                        tr("staff.reset_password"),
-                        on_click=S.open_reset(staff_id),
-                        variant="soft",
-                        color_scheme="gray",
-                        size="1",
-                        id="staff-reset-" + username,
-                    ),
-                    rx.cond(
-                        row["locked"].to(bool),
-                        rx.button(
-                            rx.icon("lock-open", size=14),
-                            tr("staff.unlock"),
-                            on_click=S.unlock(staff_id),
-                            variant="soft",
-                            color_scheme="orange",
-                            size="1",
-                            id="staff-unlock-" + username,
-                        ),
-                    ),
-                    spacing="1",
+                row["locked"].to(bool),
+                rx.button(
+                    rx.icon("lock-open", size=14),
+                    tr("staff.unlock"),
+                    on_click=S.unlock(staff_id),
+                    variant="soft",
+                    color_scheme="orange",
+                    size="1",
+                    id="staff-unlock-" + username,
                 ),
-            )
+            ),
+            spacing="1",
         ),
-        class_name="staff-row",
-        id="staff-row-" + username,
     )
 
 
 def staff_table() -> rx.Component:
-    cols = ["username", "display_name", "phone", "role", "stores", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr(f"staff.{c}")) for c in cols],
-                    rx.table.column_header_cell(""),
-                )
+    return data_table(
+        [
+            Column(tr("staff.username"), cell=lambda r: rx.code(r["username"], variant="ghost")),
+            Column(
+                tr("staff.display_name"), cell=lambda r: rx.text(r["display_name"], weight="medium")
             ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="staff-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+            Column(tr("staff.phone"), "phone"),
+            Column(
+                tr("staff.role"),
+                cell=lambda r: rx.badge(
+                    _role_label(r["role"].to(str), r["role_name"]), variant="soft"
+                ),
+            ),
+            Column(tr("staff.stores"), cell=lambda r: rx.text(r["stores"], size="2")),
+            Column(tr("staff.status"), cell=_status),
+            Column("", cell=_actions),
+        ],
+        S.rows,
+        table_id="staff-table",
+        row_class="staff-row",
+        row_props=lambda r: {"id": "staff-row-" + r["username"].to(str)},
+        empty=tr("common.none"),
     )
 
 

@@ -8,6 +8,7 @@ import reflex as rx
 
 from backoffice.components.dialogs import form_dialog
 from backoffice.components.fields import labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.pages.layout import shell
@@ -150,66 +151,56 @@ class StoresState(SessionState):
 S = StoresState
 
 
-def _row(row: rx.Var) -> rx.Component:
-    code = row["code"].to(str)
-    return rx.table.row(
-        rx.table.cell(
-            rx.hstack(
-                rx.code(code, variant="ghost"),
-                rx.cond(
-                    row["is_hq"].to(bool),
-                    rx.badge(tr("stores.hq"), color_scheme="violet", variant="soft"),
-                ),
-                spacing="2",
-                align="center",
-            )
+def _code(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.code(row["code"], variant="ghost"),
+        rx.cond(
+            row["is_hq"].to(bool),
+            rx.badge(tr("stores.hq"), color_scheme="violet", variant="soft"),
         ),
-        rx.table.cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(row["address"]),
-        rx.table.cell(row["phone"]),
-        rx.table.cell(row["timezone"]),
-        rx.table.cell(
-            rx.cond(
-                row["active"].to(bool),
-                rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
-                rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
-            )
+        spacing="2",
+        align="center",
+    )
+
+
+def _active(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["active"].to(bool),
+        rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
+        rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
+    )
+
+
+def _edit(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        S.perms.contains("stores.manage"),
+        rx.button(
+            rx.icon("pencil", size=14),
+            tr("common.edit"),
+            on_click=S.open_edit(row["id"].to(int)),
+            variant="soft",
+            size="1",
+            id="store-edit-" + row["code"].to(str),
         ),
-        rx.table.cell(
-            rx.cond(
-                S.perms.contains("stores.manage"),
-                rx.button(
-                    rx.icon("pencil", size=14),
-                    tr("common.edit"),
-                    on_click=S.open_edit(row["id"].to(int)),
-                    variant="soft",
-                    size="1",
-                    id="store-edit-" + code,
-                ),
-            )
-        ),
-        class_name="store-row",
-        id="store-row-" + code,
     )
 
 
 def store_table() -> rx.Component:
-    cols = ["code", "name", "address", "phone", "timezone", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr(f"stores.{c}")) for c in cols],
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="store-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+    return data_table(
+        [
+            Column(tr("stores.code"), cell=_code),
+            Column(tr("stores.name"), cell=lambda r: rx.text(r["name"], weight="medium")),
+            Column(tr("stores.address"), "address"),
+            Column(tr("stores.phone"), "phone"),
+            Column(tr("stores.timezone"), "timezone"),
+            Column(tr("stores.status"), cell=_active),
+            Column("", cell=_edit),
+        ],
+        S.rows,
+        table_id="store-table",
+        row_class="store-row",
+        row_props=lambda r: {"id": "store-row-" + r["code"].to(str)},
+        empty=tr("common.none"),
     )
 
 
