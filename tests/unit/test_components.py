@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from backoffice.components.dialogs import confirm_dialog, form_dialog
+from backoffice.components.fields import custom_field, custom_field_row, read_custom_value
 from backoffice.components.tables import Column, Download, Pager, Sort, data_table
 
 ROWS = rx.Var.create([{"id": "1", "name": "王芳"}])
@@ -132,3 +133,32 @@ def test_form_dialog_keeps_its_ids_and_the_form_after_submit():
     for element_id in ("store-code", "store-save", "store-cancel", "store-form"):
         assert f'"{element_id}"' in js
     assert "Dialog.Close" in js  # no on_cancel: cancel closes through Radix
+
+
+def test_custom_field_row_splits_a_value_by_what_the_input_needs():
+    assert custom_field_row("k", "L", "multi_choice", ["a", "b"], "", ["b"])["chosen"] == ["b"]
+    assert custom_field_row("k", "L", "boolean", [], "", True)["checked"] is True
+    row = custom_field_row("k", "L", "number", [], "help", 12)
+    assert row["value"] == "12" and row["required"] is False and row["help"] == "help"
+    assert custom_field_row("k", "L", "text", [], "", None)["value"] == ""
+
+
+def test_read_custom_value_reads_back_what_the_inputs_send():
+    form = {"custom.skin::oily": "on", "custom.skin::dry": "", "custom.vip": "on", "custom.n": 3}
+    assert read_custom_value(form, "skin", "multi_choice", ["oily", "dry"]) == ["oily"]
+    assert read_custom_value(form, "vip", "boolean", []) is True
+    assert read_custom_value(form, "gone", "boolean", []) is False
+    assert read_custom_value(form, "n", "number", []) == "3"
+    assert read_custom_value(form, "missing", "text", []) == ""
+
+
+def test_custom_field_renders_every_type_with_the_pages_id_prefix():
+    field = rx.Var.create(custom_field_row("wechat", "WeChat", "text", [], "", "wx", required=True))
+    js = _js(
+        custom_field(
+            field, rx.Var.create({"custom.wechat": "bad"}), id_prefix="m-f-", choose_label="Choose"
+        )
+    )
+    assert '"m-f-"' in js and '"custom."' in js and "Choose" in js
+    for kind in ("choice", "multi_choice", "boolean", "number", "date", "textarea"):
+        assert f'"{kind}"' in js

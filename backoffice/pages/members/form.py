@@ -6,10 +6,14 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.components.fields import labelled
+from backoffice.components.fields import (
+    custom_field,
+    custom_field_row,
+    labelled,
+    read_custom_value,
+)
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
-from backoffice.models import FieldType
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty.enrolment import enrol_member
@@ -21,24 +25,10 @@ from backoffice.services.members.profiles import (
 )
 from backoffice.services.org.stores import visible_stores
 
-MULTI_SEP = "::"
-
 
 def _form_to_input(form: dict[str, Any], fields: list[dict[str, Any]]) -> MemberInput:
     """Browser form data → the service's input shape (the service validates everything)."""
-    custom: dict[str, Any] = {}
-    for field in fields:
-        key = field["key"]
-        if field["type"] == FieldType.MULTI_CHOICE:
-            custom[key] = [
-                o
-                for o in field["options"]
-                if form.get(f"custom.{key}{MULTI_SEP}{o}") in (True, "on", "true")
-            ]
-        elif field["type"] == FieldType.BOOLEAN:
-            custom[key] = form.get(f"custom.{key}") in (True, "on", "true")
-        else:
-            custom[key] = str(form.get(f"custom.{key}", ""))
+    custom = {f["key"]: read_custom_value(form, f["key"], f["type"], f["options"]) for f in fields}
     store = str(form.get("home_store_id", ""))
     return MemberInput(
         name=str(form.get("name", "")),
@@ -98,21 +88,15 @@ class MemberFormState(SessionState):
         }
         custom = data.custom if data else {}
         self.fields = [
-            {
-                "key": f.key,
-                "label": f.label,
-                "type": f.type.value,
-                "options": list(f.options),
-                "required": f.required,
-                "help": f.help_text,
-                "value": ""
-                if isinstance(custom.get(f.key), list | bool) or custom.get(f.key) is None
-                else str(custom.get(f.key)),
-                "checked": custom.get(f.key) is True,
-                "chosen": list(custom.get(f.key) or [])
-                if isinstance(custom.get(f.key), list)
-                else [],
-            }
+            custom_field_row(
+                f.key,
+                f.label,
+                f.type.value,
+                f.options,
+                f.help_text,
+                custom.get(f.key),
+                required=f.required,
+            )
             for f in field_rows
         ]
         self.loaded = True
@@ -171,74 +155,9 @@ def _text(
     )
 
 
-def _custom_control(field: rx.Var) -> rx.Component:
-    key = field["key"].to(str)
-    name = "custom." + key
-    options = field["options"].to(list[str])
-    return rx.match(
-        field["type"],
-        (
-            "choice",
-            rx.select.root(
-                rx.select.trigger(
-                    placeholder=tr("member.choose"), width="100%", id="custom-" + key
-                ),
-                rx.select.content(rx.foreach(options, lambda o: rx.select.item(o, value=o))),
-                name=name,
-                default_value=field["value"].to(str),
-            ),
-        ),
-        (
-            "multi_choice",
-            rx.hstack(
-                rx.foreach(
-                    options,
-                    lambda o: rx.hstack(
-                        rx.checkbox(
-                            name=name + MULTI_SEP + o,
-                            default_checked=field["chosen"].to(list[str]).contains(o),
-                        ),
-                        rx.text(o, size="2"),
-                        align="center",
-                        spacing="1",
-                    ),
-                ),
-                wrap="wrap",
-                spacing="3",
-                id="custom-" + key,
-            ),
-        ),
-        (
-            "boolean",
-            rx.checkbox(name=name, default_checked=field["checked"].to(bool), id="custom-" + key),
-        ),
-        (
-            "number",
-            rx.input(
-                name=name,
-                type="number",
-                step="any",
-                default_value=field["value"].to(str),
-                id="custom-" + key,
-            ),
-        ),
-        (
-            "date",
-            rx.input(
-                name=name, type="date", default_value=field["value"].to(str), id="custom-" + key
-            ),
-        ),
-        rx.input(name=name, default_value=field["value"].to(str), id="custom-" + key),
-    )
-
-
 def _custom_field(field: rx.Var) -> rx.Component:
-    return labelled(
-        field["label"],
-        _custom_control(field),
-        MemberFormState.errors.get("custom." + field["key"].to(str), ""),
-        hint=field["help"],
-        required=field["required"].to(bool),
+    return custom_field(
+        field, MemberFormState.errors, id_prefix="custom-", choose_label=tr("member.choose")
     )
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import reflex as rx
 
 from backoffice.components.dialogs import confirm_dialog
-from backoffice.components.fields import labelled
+from backoffice.components.fields import custom_field, custom_field_row, read_custom_value
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
-from backoffice.models import FieldType, TierMetric
+from backoffice.models import TierMetric
 from backoffice.pages.portal.sign_in import (
     MemberSessionState,
     MemberSignedOut,
@@ -22,8 +22,6 @@ from backoffice.pages.portal.sign_in import (
     phone_frame,
 )
 from backoffice.services.portal import self_service as member_self
-
-MULTI_SEP = "::"
 
 
 class MemberHomeState(MemberSessionState):
@@ -453,20 +451,9 @@ class MemberMeState(MemberSessionState):
         except (MemberSignedOut, DomainError) as exc:
             return self._fail(exc)
         self.fields = [
-            {
-                "key": f.key,
-                "label": f.label,
-                "type": f.type.value,
-                "options": list(f.options),
-                "help": f.help_text,
-                "value": ""
-                if values.get(f.key) is None or isinstance(values.get(f.key), list | bool)
-                else str(values.get(f.key)),
-                "checked": values.get(f.key) is True,
-                "chosen": list(values.get(f.key) or [])
-                if isinstance(values.get(f.key), list)
-                else [],
-            }
+            custom_field_row(
+                f.key, f.label, f.type.value, f.options, f.help_text, values.get(f.key)
+            )
             for f in defs
         ]
         self.consents = consents
@@ -491,17 +478,8 @@ class MemberMeState(MemberSessionState):
         with session_scope() as session:
             defs = member_self.editable_fields(session)
         for f in defs:
-            name = f"custom.{f.key}"
-            if f.type == FieldType.MULTI_CHOICE:
-                values[f.key] = [
-                    o
-                    for o in f.options
-                    if form.get(f"{name}{MULTI_SEP}{o}") in (True, "on", "true")
-                ]
-            elif f.type == FieldType.BOOLEAN:
-                values[f.key] = form.get(name) in (True, "on", "true")
-            else:
-                values[f.key] = str(form.get(name, ""))[:500]
+            value = read_custom_value(form, f.key, f.type.value, list(f.options))
+            values[f.key] = value[:500] if isinstance(value, str) else value
         self.errors = {}
         try:
             self._run(member_self.update_profile, values)
@@ -529,67 +507,6 @@ class MemberMeState(MemberSessionState):
             return self._fail(exc)
         self._load()
         return rx.toast.success(self._tr("portal.delete_sent"))
-
-
-def _control(field: rx.Var) -> rx.Component:
-    key = field["key"].to(str)
-    name = "custom." + key
-    options = field["options"].to(list[str])
-    return rx.match(
-        field["type"],
-        (
-            "choice",
-            rx.select.root(
-                rx.select.trigger(placeholder=mtr("portal.choose"), width="100%", id="m-f-" + key),
-                rx.select.content(rx.foreach(options, lambda o: rx.select.item(o, value=o))),
-                name=name,
-                default_value=field["value"].to(str),
-            ),
-        ),
-        (
-            "multi_choice",
-            rx.hstack(
-                rx.foreach(
-                    options,
-                    lambda o: rx.text(
-                        rx.hstack(
-                            rx.checkbox(
-                                name=name + MULTI_SEP + o,
-                                default_checked=field["chosen"].to(list[str]).contains(o),
-                            ),
-                            o,
-                            spacing="1",
-                            align="center",
-                        ),
-                        as_="label",
-                        size="2",
-                    ),
-                ),
-                wrap="wrap",
-                spacing="3",
-                id="m-f-" + key,
-            ),
-        ),
-        (
-            "boolean",
-            rx.checkbox(name=name, default_checked=field["checked"].to(bool), id="m-f-" + key),
-        ),
-        (
-            "number",
-            rx.input(
-                name=name,
-                type="number",
-                step="any",
-                default_value=field["value"].to(str),
-                id="m-f-" + key,
-            ),
-        ),
-        (
-            "date",
-            rx.input(name=name, type="date", default_value=field["value"].to(str), id="m-f-" + key),
-        ),
-        rx.input(name=name, default_value=field["value"].to(str), id="m-f-" + key, size="3"),
-    )
 
 
 def _consent_row(channel: str) -> rx.Component:
@@ -625,11 +542,12 @@ def member_me_page() -> rx.Component:
                         rx.vstack(
                             rx.foreach(
                                 S.fields,
-                                lambda f: labelled(
-                                    f["label"],
-                                    _control(f),
-                                    S.errors.get("custom." + f["key"].to(str), ""),
-                                    hint=f["help"],
+                                lambda f: custom_field(
+                                    f,
+                                    S.errors,
+                                    id_prefix="m-f-",
+                                    choose_label=mtr("portal.choose"),
+                                    size="3",
                                 ),
                             ),
                             rx.button(mtr("portal.save"), type="submit", id="m-save-profile"),
