@@ -184,3 +184,16 @@ def custom_field(
         hint=field["help"],
         required=field["required"].to(bool),
     )
+
+
+def pair_select(value: Any, options: Any, on_change: Any, **props: Any) -> rx.Component:
+    """A small select over [value, label] pairs; `id`/`class_name` go to its trigger."""
+    trigger_props = {k: props.pop(k) for k in ("id", "class_name") if k in props}
+    return rx.select.root(
+        rx.select.trigger(width="100%", **trigger_props),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o[1], value=o[0]))),
+        value=value,
+        on_change=on_change,
+        size="1",
+        **props,
+    )
