@@ -161,102 +161,115 @@ def _custom_field(field: rx.Var) -> rx.Component:
     )
 
 
+def _gender_select() -> rx.Component:
+    return labelled(
+        tr("member.gender"),
+        rx.select.root(
+            rx.select.trigger(width="100%", id="member-gender"),
+            rx.select.content(
+                *[rx.select.item(tr(f"gender.{g}"), value=g) for g in ("unknown", "female", "male")]
+            ),
+            name="gender",
+            default_value=MemberFormState.values.get("gender", "unknown"),
+        ),
+        _err("gender"),
+    )
+
+
+def _store_select() -> rx.Component:
+    return labelled(
+        tr("member.home_store"),
+        rx.select.root(
+            rx.select.trigger(placeholder=tr("member.choose"), width="100%", id="member-store"),
+            rx.select.content(
+                rx.foreach(
+                    MemberFormState.store_options,
+                    lambda s: rx.select.item(s[1], value=s[0]),
+                )
+            ),
+            name="home_store_id",
+            default_value=MemberFormState.values.get("home_store_id", ""),
+        ),
+        _err("home_store_id"),
+        required=True,
+    )
+
+
+def _profile_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("member.profile"), size="3"),
+            rx.grid(
+                _text("name", "member.name", required=True),
+                _text("phone", "member.phone", type_="tel", required=True),
+                _gender_select(),
+                _text("birthday", "member.birthday", type_="date"),
+                _text("email", "member.email", type_="email"),
+                _store_select(),
+                _text("tags", "member.tags", hint=tr("member.tags_hint")),
+                rx.cond(
+                    MemberFormState.member_id == 0,
+                    _text("referrer_ref", "member.referrer", hint=tr("member.referrer_hint")),
+                ),
+                columns="2",
+                spacing="4",
+                width="100%",
+            ),
+            labelled(
+                tr("member.notes"),
+                rx.text_area(
+                    name="notes",
+                    default_value=MemberFormState.values.get("notes", ""),
+                    id="member-notes",
+                ),
+                _err("notes"),
+            ),
+            spacing="3",
+            align="stretch",
+        )
+    )
+
+
+def _custom_card() -> rx.Component:
+    return rx.cond(
+        MemberFormState.fields.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("member.custom_fields"), size="3"),
+                rx.grid(
+                    rx.foreach(MemberFormState.fields, _custom_field),
+                    columns="2",
+                    spacing="4",
+                    width="100%",
+                ),
+                spacing="3",
+                align="stretch",
+            )
+        ),
+    )
+
+
+def _buttons() -> rx.Component:
+    return rx.hstack(
+        rx.button(tr("common.save"), type="submit", size="3", id="member-save"),
+        rx.button(
+            tr("common.cancel"),
+            type="button",
+            variant="soft",
+            color_scheme="gray",
+            size="3",
+            on_click=rx.call_script("history.back()"),
+        ),
+        spacing="2",
+    )
+
+
 def member_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.card(
-                rx.vstack(
-                    rx.heading(tr("member.profile"), size="3"),
-                    rx.grid(
-                        _text("name", "member.name", required=True),
-                        _text("phone", "member.phone", type_="tel", required=True),
-                        labelled(
-                            tr("member.gender"),
-                            rx.select.root(
-                                rx.select.trigger(width="100%", id="member-gender"),
-                                rx.select.content(
-                                    *[
-                                        rx.select.item(tr(f"gender.{g}"), value=g)
-                                        for g in ("unknown", "female", "male")
-                                    ]
-                                ),
-                                name="gender",
-                                default_value=MemberFormState.values.get("gender", "unknown"),
-                            ),
-                            _err("gender"),
-                        ),
-                        _text("birthday", "member.birthday", type_="date"),
-                        _text("email", "member.email", type_="email"),
-                        labelled(
-                            tr("member.home_store"),
-                            rx.select.root(
-                                rx.select.trigger(
-                                    placeholder=tr("member.choose"), width="100%", id="member-store"
-                                ),
-                                rx.select.content(
-                                    rx.foreach(
-                                        MemberFormState.store_options,
-                                        lambda s: rx.select.item(s[1], value=s[0]),
-                                    )
-                                ),
-                                name="home_store_id",
-                                default_value=MemberFormState.values.get("home_store_id", ""),
-                            ),
-                            _err("home_store_id"),
-                            required=True,
-                        ),
-                        _text("tags", "member.tags", hint=tr("member.tags_hint")),
-                        rx.cond(
-                            MemberFormState.member_id == 0,
-                            _text(
-                                "referrer_ref", "member.referrer", hint=tr("member.referrer_hint")
-                            ),
-                        ),
-                        columns="2",
-                        spacing="4",
-                        width="100%",
-                    ),
-                    labelled(
-                        tr("member.notes"),
-                        rx.text_area(
-                            name="notes",
-                            default_value=MemberFormState.values.get("notes", ""),
-                            id="member-notes",
-                        ),
-                        _err("notes"),
-                    ),
-                    spacing="3",
-                    align="stretch",
-                )
-            ),
-            rx.cond(
-                MemberFormState.fields.length() > 0,
-                rx.card(
-                    rx.vstack(
-                        rx.heading(tr("member.custom_fields"), size="3"),
-                        rx.grid(
-                            rx.foreach(MemberFormState.fields, _custom_field),
-                            columns="2",
-                            spacing="4",
-                            width="100%",
-                        ),
-                        spacing="3",
-                        align="stretch",
-                    )
-                ),
-            ),
-            rx.hstack(
-                rx.button(tr("common.save"), type="submit", size="3", id="member-save"),
-                rx.button(
-                    tr("common.cancel"),
-                    type="button",
-                    variant="soft",
-                    color_scheme="gray",
-                    size="3",
-                    on_click=rx.call_script("history.back()"),
-                ),
-                spacing="2",
-            ),
+            _profile_card(),
+            _custom_card(),
+            _buttons(),
             spacing="4",
             align="stretch",
         ),

@@ -312,7 +312,7 @@ def _select(name: str, options: Any, id_: str) -> rx.Component:
     )
 
 
-def dialogs() -> rx.Component:
+def _topup_dialog() -> rx.Component:
     pay = rx.select.root(
         rx.select.trigger(width="100%", id="topup-method"),
         rx.select.content(
@@ -322,98 +322,122 @@ def dialogs() -> rx.Component:
         name="pay_method",
         default_value="cash",
     )
+    return _dialog(
+        "topup",
+        "loyalty.top_up",
+        rx.vstack(
+            labelled(
+                tr("loyalty.amount"),
+                rx.input(name="amount", id="topup-amount", input_mode="decimal"),
+                _err("amount"),
+            ),
+            labelled(tr("loyalty.pay_method"), pay, _err("pay_method")),
+            field_error(_err("wallet")),
+            width="100%",
+        ),
+        LoyaltyState.submit_topup,
+    )
+
+
+def _points_dialog() -> rx.Component:
+    return _dialog(
+        "points",
+        "loyalty.adjust_points",
+        rx.vstack(
+            labelled(
+                tr("loyalty.points_delta"),
+                rx.input(name="points", id="points-delta"),
+                _err("points"),
+            ),
+            labelled(
+                tr("common.reason"), rx.input(name="reason", id="points-reason"), _err("reason")
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_points,
+    )
+
+
+def _coupon_dialog() -> rx.Component:
+    return _dialog(
+        "coupon",
+        "loyalty.issue_coupon",
+        rx.vstack(
+            labelled(
+                tr("loyalty.template"),
+                _select("template", LoyaltyState.template_options, "coupon-template"),
+                _err("template"),
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_coupon,
+    )
+
+
+def _tier_dialog() -> rx.Component:
+    return _dialog(
+        "tier",
+        "loyalty.set_tier",
+        rx.vstack(
+            labelled(
+                tr("loyalty.tier"),
+                _select("tier", LoyaltyState.tier_options, "tier-select"),
+                _err("tier"),
+            ),
+            labelled(
+                tr("common.reason"), rx.input(name="reason", id="tier-reason"), _err("reason")
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_tier,
+    )
+
+
+def _refund_dialog() -> rx.Component:
+    return _dialog(
+        "refund",
+        "loyalty.refund",
+        rx.vstack(
+            rx.text(LoyaltyState.refund_hint, size="2", color_scheme="gray"),
+            labelled(
+                tr("loyalty.amount"),
+                rx.input(name="amount", id="refund-amount"),
+                _err("amount_cents"),
+            ),
+            labelled(
+                tr("common.reason"), rx.input(name="reason", id="refund-reason"), _err("reason")
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_refund,
+    )
+
+
+def _redeem_dialog() -> rx.Component:
+    return _dialog(
+        "redeem",
+        "loyalty.redeem",
+        rx.vstack(
+            labelled(
+                tr("settings.catalog"),
+                _select("item", LoyaltyState.catalog_options, "redeem-item"),
+                _err("item"),
+            ),
+            field_error(_err("points")),
+            width="100%",
+        ),
+        LoyaltyState.submit_redeem,
+    )
+
+
+def dialogs() -> rx.Component:
     return rx.fragment(
-        _dialog(
-            "topup",
-            "loyalty.top_up",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.amount"),
-                    rx.input(name="amount", id="topup-amount", input_mode="decimal"),
-                    _err("amount"),
-                ),
-                labelled(tr("loyalty.pay_method"), pay, _err("pay_method")),
-                field_error(_err("wallet")),
-                width="100%",
-            ),
-            LoyaltyState.submit_topup,
-        ),
-        _dialog(
-            "points",
-            "loyalty.adjust_points",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.points_delta"),
-                    rx.input(name="points", id="points-delta"),
-                    _err("points"),
-                ),
-                labelled(
-                    tr("common.reason"), rx.input(name="reason", id="points-reason"), _err("reason")
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_points,
-        ),
-        _dialog(
-            "coupon",
-            "loyalty.issue_coupon",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.template"),
-                    _select("template", LoyaltyState.template_options, "coupon-template"),
-                    _err("template"),
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_coupon,
-        ),
-        _dialog(
-            "tier",
-            "loyalty.set_tier",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.tier"),
-                    _select("tier", LoyaltyState.tier_options, "tier-select"),
-                    _err("tier"),
-                ),
-                labelled(
-                    tr("common.reason"), rx.input(name="reason", id="tier-reason"), _err("reason")
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_tier,
-        ),
-        _dialog(
-            "refund",
-            "loyalty.refund",
-            rx.vstack(
-                rx.text(LoyaltyState.refund_hint, size="2", color_scheme="gray"),
-                labelled(
-                    tr("loyalty.amount"),
-                    rx.input(name="amount", id="refund-amount"),
-                    _err("amount_cents"),
-                ),
-                labelled(
-                    tr("common.reason"), rx.input(name="reason", id="refund-reason"), _err("reason")
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_refund,
-        ),
-        _dialog(
-            "redeem",
-            "loyalty.redeem",
-            rx.vstack(
-                labelled(
-                    tr("settings.catalog"),
-                    _select("item", LoyaltyState.catalog_options, "redeem-item"),
-                    _err("item"),
-                ),
-                field_error(_err("points")),
-                width="100%",
-            ),
-            LoyaltyState.submit_redeem,
-        ),
+        _topup_dialog(),
+        _points_dialog(),
+        _coupon_dialog(),
+        _tier_dialog(),
+        _refund_dialog(),
+        _redeem_dialog(),
     )
 
 
@@ -483,129 +507,106 @@ def _action(perm: str, label_key: str, dialog: str) -> rx.Component:
     )
 
 
+def _balances() -> rx.Component:
+    return rx.hstack(
+        rx.card(
+            rx.vstack(
+                rx.text(tr("loyalty.tier"), size="1", color_scheme="gray"),
+                rx.heading(LoyaltyState.tier_name, size="6", id="tier-name"),
+                rx.progress(value=LoyaltyState.progress, width="100%"),
+                rx.text(LoyaltyState.next_line, size="1", color_scheme="gray", id="tier-next"),
+                spacing="1",
+                width="100%",
+            ),
+            flex="1",
+        ),
+        _stat("loyalty.points", LoyaltyState.points_balance, "", "points-balance"),
+        _stat(
+            "loyalty.wallet",
+            LoyaltyState.wallet_total,
+            LoyaltyState.wallet_split,
+            "wallet-balance",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            LoyaltyState.perms.contains("sales.create")
+            & (LoyaltyState.member["status"] == "active"),
+            rx.link(
+                rx.button(
+                    rx.icon("shopping-cart", size=14),
+                    tr("loyalty.checkout"),
+                    id="open-checkout",
+                ),
+                href="/checkout?member=" + LoyaltyState.member["member_no"],
+            ),
+        ),
+        _action("wallet.topup", "loyalty.top_up", "topup"),
+        _action("points.adjust", "loyalty.adjust_points", "points"),
+        _action("coupons.issue", "loyalty.issue_coupon", "coupon"),
+        _action("tiers.set", "loyalty.set_tier", "tier"),
+        _action("points.redeem", "loyalty.redeem", "redeem"),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+LEDGER_COLUMNS = [
+    ("at", "col.time"),
+    ("kind", "col.kind"),
+    ("delta", "col.change"),
+    ("balance", "col.balance"),
+    ("note", "col.note"),
+]
+COUPON_COLUMNS = [
+    ("code", "col.code"),
+    ("name", "field.name"),
+    ("status", "col.status"),
+    ("valid_to", "col.valid_to"),
+]
+MESSAGE_COLUMNS = [
+    ("at", "col.time"),
+    ("channel", "col.channel"),
+    ("status", "col.status"),
+    ("body", "col.message"),
+]
+
+
+def _tab(value: str, content: rx.Component) -> rx.Component:
+    return rx.tabs.content(content, value=value, padding_top="8px")
+
+
+def _history_tabs() -> rx.Component:
+    return rx.tabs.root(
+        rx.tabs.list(
+            rx.tabs.trigger(tr("loyalty.sales"), value="sales"),
+            rx.tabs.trigger(tr("loyalty.points_ledger"), value="points", id="tab-points"),
+            rx.tabs.trigger(tr("loyalty.wallet_ledger"), value="wallet", id="tab-wallet"),
+            rx.tabs.trigger(tr("loyalty.coupons"), value="coupons", id="tab-coupons"),
+            rx.tabs.trigger(tr("loyalty.messages"), value="messages", id="tab-messages"),
+        ),
+        _tab("sales", _sales_table()),
+        _tab("points", _table(LoyaltyState.points_rows, LEDGER_COLUMNS, "points-row")),
+        _tab("wallet", _table(LoyaltyState.wallet_rows, LEDGER_COLUMNS, "wallet-row")),
+        _tab("coupons", _table(LoyaltyState.coupon_rows, COUPON_COLUMNS, "coupon-row")),
+        _tab("messages", _table(LoyaltyState.message_rows, MESSAGE_COLUMNS, "message-row")),
+        default_value="sales",
+        width="100%",
+    )
+
+
 def loyalty_panel() -> rx.Component:
     return rx.cond(
         LoyaltyState.has_loyalty,
         rx.vstack(
-            rx.hstack(
-                rx.card(
-                    rx.vstack(
-                        rx.text(tr("loyalty.tier"), size="1", color_scheme="gray"),
-                        rx.heading(LoyaltyState.tier_name, size="6", id="tier-name"),
-                        rx.progress(value=LoyaltyState.progress, width="100%"),
-                        rx.text(
-                            LoyaltyState.next_line, size="1", color_scheme="gray", id="tier-next"
-                        ),
-                        spacing="1",
-                        width="100%",
-                    ),
-                    flex="1",
-                ),
-                _stat("loyalty.points", LoyaltyState.points_balance, "", "points-balance"),
-                _stat(
-                    "loyalty.wallet",
-                    LoyaltyState.wallet_total,
-                    LoyaltyState.wallet_split,
-                    "wallet-balance",
-                ),
-                width="100%",
-                spacing="3",
-            ),
-            rx.hstack(
-                rx.cond(
-                    LoyaltyState.perms.contains("sales.create")
-                    & (LoyaltyState.member["status"] == "active"),
-                    rx.link(
-                        rx.button(
-                            rx.icon("shopping-cart", size=14),
-                            tr("loyalty.checkout"),
-                            id="open-checkout",
-                        ),
-                        href="/checkout?member=" + LoyaltyState.member["member_no"],
-                    ),
-                ),
-                _action("wallet.topup", "loyalty.top_up", "topup"),
-                _action("points.adjust", "loyalty.adjust_points", "points"),
-                _action("coupons.issue", "loyalty.issue_coupon", "coupon"),
-                _action("tiers.set", "loyalty.set_tier", "tier"),
-                _action("points.redeem", "loyalty.redeem", "redeem"),
-                spacing="2",
-                wrap="wrap",
-            ),
-            rx.tabs.root(
-                rx.tabs.list(
-                    rx.tabs.trigger(tr("loyalty.sales"), value="sales"),
-                    rx.tabs.trigger(tr("loyalty.points_ledger"), value="points", id="tab-points"),
-                    rx.tabs.trigger(tr("loyalty.wallet_ledger"), value="wallet", id="tab-wallet"),
-                    rx.tabs.trigger(tr("loyalty.coupons"), value="coupons", id="tab-coupons"),
-                    rx.tabs.trigger(tr("loyalty.messages"), value="messages", id="tab-messages"),
-                ),
-                rx.tabs.content(
-                    _sales_table(),
-                    value="sales",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.points_rows,
-                        [
-                            ("at", "col.time"),
-                            ("kind", "col.kind"),
-                            ("delta", "col.change"),
-                            ("balance", "col.balance"),
-                            ("note", "col.note"),
-                        ],
-                        "points-row",
-                    ),
-                    value="points",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.wallet_rows,
-                        [
-                            ("at", "col.time"),
-                            ("kind", "col.kind"),
-                            ("delta", "col.change"),
-                            ("balance", "col.balance"),
-                            ("note", "col.note"),
-                        ],
-                        "wallet-row",
-                    ),
-                    value="wallet",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.coupon_rows,
-                        [
-                            ("code", "col.code"),
-                            ("name", "field.name"),
-                            ("status", "col.status"),
-                            ("valid_to", "col.valid_to"),
-                        ],
-                        "coupon-row",
-                    ),
-                    value="coupons",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.message_rows,
-                        [
-                            ("at", "col.time"),
-                            ("channel", "col.channel"),
-                            ("status", "col.status"),
-                            ("body", "col.message"),
-                        ],
-                        "message-row",
-                    ),
-                    value="messages",
-                    padding_top="8px",
-                ),
-                default_value="sales",
-                width="100%",
-            ),
+            _balances(),
+            _actions(),
+            _history_tabs(),
             dialogs(),
             spacing="3",
             width="100%",

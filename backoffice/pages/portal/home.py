@@ -524,86 +524,99 @@ def _consent_row(channel: str) -> rx.Component:
     )
 
 
+def _profile_card() -> rx.Component:
+    S = MemberMeState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(mtr("portal.profile"), size="4"),
+                rx.cond(
+                    S.fields.length() > 0,
+                    rx.vstack(
+                        rx.foreach(
+                            S.fields,
+                            lambda f: custom_field(
+                                f,
+                                S.errors,
+                                id_prefix="m-f-",
+                                choose_label=mtr("portal.choose"),
+                                size="3",
+                            ),
+                        ),
+                        rx.button(mtr("portal.save"), type="submit", id="m-save-profile"),
+                        spacing="3",
+                        align="stretch",
+                    ),
+                    rx.text(mtr("portal.profile_none"), size="2", color_scheme="gray"),
+                ),
+                spacing="3",
+                align="stretch",
+            ),
+            on_submit=S.save_profile,
+            reset_on_submit=False,
+            key=S.form_version,
+        ),
+    )
+
+
+def _marketing_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(mtr("portal.marketing"), size="4"),
+            _consent_row("sms"),
+            _consent_row("email"),
+            rx.text(mtr("portal.marketing_help"), size="1", color_scheme="gray"),
+            spacing="2",
+        )
+    )
+
+
+def _delete_card() -> rx.Component:
+    S = MemberMeState
+    return rx.card(
+        rx.vstack(
+            rx.heading(mtr("portal.delete_account"), size="4"),
+            rx.text(mtr("portal.delete_help"), size="1", color_scheme="gray"),
+            rx.cond(
+                S.deletion_pending != "",
+                rx.callout(S.deletion_pending, icon="clock", id="m-deletion-pending"),
+                rx.form(
+                    rx.vstack(
+                        rx.input(
+                            name="reason",
+                            placeholder=mtr("portal.delete_reason"),
+                            max_length=300,
+                        ),
+                        rx.button(
+                            mtr("portal.delete_submit"),
+                            type="submit",
+                            color_scheme="red",
+                            variant="soft",
+                            id="m-delete",
+                        ),
+                        spacing="2",
+                        align="stretch",
+                    ),
+                    on_submit=S.request_deletion,
+                ),
+            ),
+            spacing="2",
+            align="stretch",
+        )
+    )
+
+
 @rx.page(
     route="/m/me",
     title="我的 · Member",
     on_load=[MemberSessionState.require_member, MemberMeState.open_me],
 )
 def member_me_page() -> rx.Component:
-    S = MemberMeState
     return phone_frame(
         brand(),
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading(mtr("portal.profile"), size="4"),
-                    rx.cond(
-                        S.fields.length() > 0,
-                        rx.vstack(
-                            rx.foreach(
-                                S.fields,
-                                lambda f: custom_field(
-                                    f,
-                                    S.errors,
-                                    id_prefix="m-f-",
-                                    choose_label=mtr("portal.choose"),
-                                    size="3",
-                                ),
-                            ),
-                            rx.button(mtr("portal.save"), type="submit", id="m-save-profile"),
-                            spacing="3",
-                            align="stretch",
-                        ),
-                        rx.text(mtr("portal.profile_none"), size="2", color_scheme="gray"),
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=S.save_profile,
-                reset_on_submit=False,
-                key=S.form_version,
-            ),
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading(mtr("portal.marketing"), size="4"),
-                _consent_row("sms"),
-                _consent_row("email"),
-                rx.text(mtr("portal.marketing_help"), size="1", color_scheme="gray"),
-                spacing="2",
-            )
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading(mtr("portal.delete_account"), size="4"),
-                rx.text(mtr("portal.delete_help"), size="1", color_scheme="gray"),
-                rx.cond(
-                    S.deletion_pending != "",
-                    rx.callout(S.deletion_pending, icon="clock", id="m-deletion-pending"),
-                    rx.form(
-                        rx.vstack(
-                            rx.input(
-                                name="reason",
-                                placeholder=mtr("portal.delete_reason"),
-                                max_length=300,
-                            ),
-                            rx.button(
-                                mtr("portal.delete_submit"),
-                                type="submit",
-                                color_scheme="red",
-                                variant="soft",
-                                id="m-delete",
-                            ),
-                            spacing="2",
-                            align="stretch",
-                        ),
-                        on_submit=S.request_deletion,
-                    ),
-                ),
-                spacing="2",
-                align="stretch",
-            )
-        ),
+        _profile_card(),
+        _marketing_card(),
+        _delete_card(),
         rx.button(
             mtr("portal.sign_out"),
             on_click=MemberSessionState.sign_out,
