@@ -16,6 +16,7 @@ from backoffice.pages.campaigns.campaign_list import WorkflowListState
 from backoffice.services.org.auth import sign_in
 from backoffice.workflows.campaigns.lifecycle import WorkflowInput, create_workflow
 from tests.unit.test_handler_security import (
+    all_states,
     args_for,
     call,
     changed_tables,
@@ -51,14 +52,16 @@ def test_builder_handlers_refuse_the_wrong_designer(hq_workflow, who):
     w = hq_workflow
     form = hostile_form(w["stores"]["GZ01"], w["admin_id"])
     failures = []
-    for cls in (BuilderState, WorkflowListState):
+    # BuilderState is composed of mixins (their handlers are its own); substates, if any
+    # come later, are covered too.
+    for cls in (*all_states(BuilderState), WorkflowListState):
         for name in sorted(cls.event_handlers):
             if name in ("sign_out", "setvar", "set_language"):
                 continue
             before = dump(w["engine"])
             root = fresh_root(w["id"], w["tokens"][who])
             state = root.get_substate(cls.get_full_name().split("."))
-            if cls is BuilderState:
+            if issubclass(cls, BuilderState):
                 call(BuilderState.event_handlers["open_builder"].fn, state, [])
                 state._workflow_id = w["id"]  # as if the page had loaded it
                 state._draft = {"nodes": [{"id": "t1", "type": "trigger.birthday"}]}
@@ -85,6 +88,22 @@ def test_builder_handlers_refuse_the_wrong_designer(hq_workflow, who):
             ):
                 failures.append(f"{name} showed head office's campaign to the owner")
     assert not failures, "\n".join(failures)
+
+
+def test_every_builder_concern_module_hands_its_handlers_to_the_checked_state():
+    mixins = [m for m in BuilderState.__mro__ if getattr(m, "_mixin", False) is True]
+    assert len(mixins) >= 7, mixins
+    for mixin in mixins:
+        own = {
+            n
+            for n, v in vars(mixin).items()
+            if callable(v) and not n.startswith("_") and hasattr(v, "__code__")
+        }
+        assert own, mixin
+        assert own <= set(BuilderState.event_handlers), (
+            mixin,
+            own - set(BuilderState.event_handlers),
+        )
 
 
 def test_the_owner_is_sent_back_to_their_list(hq_workflow):

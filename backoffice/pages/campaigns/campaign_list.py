@@ -7,6 +7,8 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog, dialog_buttons, dialog_shell
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
@@ -188,74 +190,74 @@ class WorkflowListState(SessionState):
         return rx.toast.success(self._tr("workflow.archived"))
 
 
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.link(row["name"].to(str), href=row["href"].to(str), class_name="wf-link")),
-        rx.table.cell(row["scope"].to(str)),
-        rx.table.cell(
-            rx.badge(
-                row["status_label"].to(str),
-                color_scheme=rx.match(
-                    row["status"].to(str),
-                    ("published", "green"),
-                    ("paused", "amber"),
-                    ("archived", "gray"),
-                    "blue",
-                ),
-            )
+def _status(row: rx.Var) -> rx.Component:
+    return rx.badge(
+        row["status_label"].to(str),
+        color_scheme=rx.match(
+            row["status"].to(str),
+            ("published", "green"),
+            ("paused", "amber"),
+            ("archived", "gray"),
+            "blue",
         ),
-        rx.table.cell(row["version"].to(str)),
-        rx.table.cell(row["trigger"].to(str)),
-        rx.table.cell(row["runs"].to(str)),
-        rx.table.cell(row["conversion"].to(str)),
-        rx.table.cell(
-            rx.cond(
-                WorkflowListState.can_design,
-                rx.hstack(
-                    rx.button(
-                        rx.icon("copy", size=14),
-                        tr("workflow.duplicate"),
-                        size="1",
-                        variant="soft",
-                        on_click=WorkflowListState.duplicate(row["id"].to(str)),
-                    ),
-                    rx.cond(
-                        row["archivable"].to(bool),
-                        rx.alert_dialog.root(
-                            rx.alert_dialog.trigger(
-                                rx.button(
-                                    rx.icon("archive", size=14),
-                                    tr("workflow.archive"),
-                                    size="1",
-                                    variant="soft",
-                                    color_scheme="gray",
-                                )
-                            ),
-                            rx.alert_dialog.content(
-                                rx.alert_dialog.title(tr("workflow.archive_title")),
-                                rx.alert_dialog.description(tr("workflow.archive_help")),
-                                rx.hstack(
-                                    rx.alert_dialog.cancel(
-                                        rx.button(tr("common.cancel"), variant="soft")
-                                    ),
-                                    rx.alert_dialog.action(
-                                        rx.button(
-                                            tr("workflow.archive"),
-                                            color_scheme="red",
-                                            on_click=WorkflowListState.archive(row["id"].to(str)),
-                                        )
-                                    ),
-                                    justify="end",
-                                    spacing="2",
-                                ),
-                            ),
-                        ),
-                    ),
-                    spacing="2",
-                ),
-            )
+    )
+
+
+def _archive(row: rx.Var) -> rx.Component:
+    return confirm_dialog(
+        tr("workflow.archive_title"),
+        description=tr("workflow.archive_help"),
+        confirm_label=tr("workflow.archive"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=WorkflowListState.archive(row["id"].to(str)),
+        trigger=rx.button(
+            rx.icon("archive", size=14),
+            tr("workflow.archive"),
+            size="1",
+            variant="soft",
+            color_scheme="gray",
         ),
-        class_name="wf-row",
+        danger=True,
+    )
+
+
+def _actions(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        WorkflowListState.can_design,
+        rx.hstack(
+            rx.button(
+                rx.icon("copy", size=14),
+                tr("workflow.duplicate"),
+                size="1",
+                variant="soft",
+                on_click=WorkflowListState.duplicate(row["id"].to(str)),
+            ),
+            rx.cond(row["archivable"].to(bool), _archive(row)),
+            spacing="2",
+        ),
+    )
+
+
+def workflow_table() -> rx.Component:
+    return data_table(
+        [
+            Column(
+                tr("workflow.name"),
+                cell=lambda r: rx.link(
+                    r["name"].to(str), href=r["href"].to(str), class_name="wf-link"
+                ),
+            ),
+            Column(tr("workflow.scope"), "scope"),
+            Column(tr("workflow.status"), cell=_status),
+            Column(tr("workflow.version"), "version"),
+            Column(tr("workflow.trigger"), "trigger"),
+            Column(tr("workflow.runs_7d"), "runs"),
+            Column(tr("workflow.conversion"), "conversion"),
+            Column("", cell=_actions),
+        ],
+        WorkflowListState.rows,
+        table_id="workflow-table",
+        row_class="wf-row",
     )
 
 
@@ -275,79 +277,79 @@ def _starter_card(item: rx.Var) -> rx.Component:
     )
 
 
-def new_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("workflow.new")),
-            rx.vstack(
-                rx.text(tr("workflow.start_from"), size="2", weight="medium"),
-                rx.grid(
-                    rx.card(
-                        rx.vstack(
-                            rx.text(tr("workflow.blank"), weight="bold", size="2"),
-                            rx.text(tr("workflow.blank_help"), size="1", color_scheme="gray"),
-                            spacing="1",
-                        ),
-                        on_click=WorkflowListState.set_new_kind(BLANK),
-                        cursor="pointer",
-                        class_name="starter-card",
-                        data_starter=BLANK,
-                        border=rx.cond(
-                            WorkflowListState.new_kind == BLANK,
-                            "2px solid var(--accent-9)",
-                            "2px solid transparent",
-                        ),
-                    ),
-                    rx.foreach(WorkflowListState.starters, _starter_card),
-                    columns="2",
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.cond(
-                    WorkflowListState.new_kind == BLANK,
-                    rx.input(
-                        placeholder=tr("workflow.name"),
-                        value=WorkflowListState.new_name,
-                        on_change=WorkflowListState.set_new_name,
-                        id="new-workflow-name",
-                        width="100%",
-                    ),
-                ),
-                rx.text(tr("workflow.stores"), size="2", weight="medium"),
-                rx.select.root(
-                    rx.select.trigger(id="new-workflow-store", width="100%"),
-                    rx.select.content(
-                        rx.cond(
-                            WorkflowListState.hq,
-                            rx.select.item(tr("workflow.scope_hq"), value=ALL),
-                        ),
-                        rx.foreach(
-                            WorkflowListState.store_options,
-                            lambda o: rx.select.item(o[1], value=o[0]),
-                        ),
-                    ),
-                    value=WorkflowListState.new_store,
-                    on_change=WorkflowListState.set_new_store,
-                ),
-                rx.cond(
-                    WorkflowListState.new_error != "",
-                    rx.callout(WorkflowListState.new_error, color_scheme="red", id="new-error"),
-                ),
-                rx.hstack(
-                    rx.dialog.close(rx.button(tr("common.cancel"), variant="soft")),
-                    rx.button(
-                        tr("workflow.create"),
-                        on_click=WorkflowListState.create,
-                        id="create-workflow",
-                    ),
-                    justify="end",
-                    spacing="2",
-                    width="100%",
-                ),
-                spacing="3",
-                align="stretch",
+def _blank_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(tr("workflow.blank"), weight="bold", size="2"),
+            rx.text(tr("workflow.blank_help"), size="1", color_scheme="gray"),
+            spacing="1",
+        ),
+        on_click=WorkflowListState.set_new_kind(BLANK),
+        cursor="pointer",
+        class_name="starter-card",
+        data_starter=BLANK,
+        border=rx.cond(
+            WorkflowListState.new_kind == BLANK,
+            "2px solid var(--accent-9)",
+            "2px solid transparent",
+        ),
+    )
+
+
+def _store_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id="new-workflow-store", width="100%"),
+        rx.select.content(
+            rx.cond(
+                WorkflowListState.hq,
+                rx.select.item(tr("workflow.scope_hq"), value=ALL),
             ),
-            max_width="640px",
+            rx.foreach(
+                WorkflowListState.store_options,
+                lambda o: rx.select.item(o[1], value=o[0]),
+            ),
+        ),
+        value=WorkflowListState.new_store,
+        on_change=WorkflowListState.set_new_store,
+    )
+
+
+def new_dialog() -> rx.Component:
+    return dialog_shell(
+        tr("workflow.new"),
+        rx.vstack(
+            rx.text(tr("workflow.start_from"), size="2", weight="medium"),
+            rx.grid(
+                _blank_card(),
+                rx.foreach(WorkflowListState.starters, _starter_card),
+                columns="2",
+                spacing="2",
+                width="100%",
+            ),
+            rx.cond(
+                WorkflowListState.new_kind == BLANK,
+                rx.input(
+                    placeholder=tr("workflow.name"),
+                    value=WorkflowListState.new_name,
+                    on_change=WorkflowListState.set_new_name,
+                    id="new-workflow-name",
+                    width="100%",
+                ),
+            ),
+            rx.text(tr("workflow.stores"), size="2", weight="medium"),
+            _store_select(),
+            rx.cond(
+                WorkflowListState.new_error != "",
+                rx.callout(WorkflowListState.new_error, color_scheme="red", id="new-error"),
+            ),
+            dialog_buttons(
+                tr("common.cancel"),
+                tr("workflow.create"),
+                on_confirm=WorkflowListState.create,
+                confirm_id="create-workflow",
+            ),
+            spacing="3",
+            align="stretch",
         ),
         open=WorkflowListState.new_open,
         on_open_change=WorkflowListState.set_new_open,
@@ -395,24 +397,7 @@ def workflows_page() -> rx.Component:
             spacing="3",
             align="center",
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell(tr("workflow.name")),
-                    rx.table.column_header_cell(tr("workflow.scope")),
-                    rx.table.column_header_cell(tr("workflow.status")),
-                    rx.table.column_header_cell(tr("workflow.version")),
-                    rx.table.column_header_cell(tr("workflow.trigger")),
-                    rx.table.column_header_cell(tr("workflow.runs_7d")),
-                    rx.table.column_header_cell(tr("workflow.conversion")),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(WorkflowListState.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="workflow-table",
-        ),
+        workflow_table(),
         rx.cond(
             WorkflowListState.rows.length() == 0,
             rx.text(tr("workflow.none"), color_scheme="gray", size="2"),

@@ -14,6 +14,7 @@ import pydantic
 import reflex as rx
 
 from backoffice.components.fields import labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
@@ -390,39 +391,26 @@ def _editor(section: Section) -> rx.Component:
     )
 
 
+def _edit(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        LoyaltySettingsState.can_manage,
+        rx.button(
+            tr("common.edit"),
+            size="1",
+            variant="soft",
+            on_click=LoyaltySettingsState.start_edit(row["id"]),
+        ),
+    )
+
+
 def _table(section: Section) -> rx.Component:
     return rx.cond(
         LoyaltySettingsState.section == section.key,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr("field." + c)) for c in section.columns],
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    LoyaltySettingsState.rows,
-                    lambda r: rx.table.row(
-                        *[rx.table.cell(r[c]) for c in section.columns],
-                        rx.table.cell(
-                            rx.cond(
-                                LoyaltySettingsState.can_manage,
-                                rx.button(
-                                    tr("common.edit"),
-                                    size="1",
-                                    variant="soft",
-                                    on_click=LoyaltySettingsState.start_edit(r["id"]),
-                                ),
-                            )
-                        ),
-                        class_name="setting-row",
-                    ),
-                )
-            ),
-            variant="surface",
-            width="100%",
-            id=f"settings-{section.key}",
+        data_table(
+            [*[Column(tr("field." + c), c) for c in section.columns], Column("", cell=_edit)],
+            LoyaltySettingsState.rows,
+            table_id=f"settings-{section.key}",
+            row_class="setting-row",
         ),
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.tables import Column, data_table
 from backoffice.errors import DomainError
 from backoffice.i18n import format_when
 from backoffice.pages.layout import shell
@@ -55,23 +56,14 @@ class DeletionRequestsState(SessionState):
 S = DeletionRequestsState
 
 
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.link(row["member"], href="/member?id=" + row["member_id"])),
-        rx.table.cell(row["store"]),
-        rx.table.cell(row["reason"]),
-        rx.table.cell(row["at"]),
-        rx.table.cell(
-            rx.button(
-                tr("deletion.process"),
-                color_scheme="red",
-                variant="soft",
-                size="1",
-                on_click=S.process(row["id"].to(int)),
-                id="process-deletion-" + row["id"],
-            )
-        ),
-        class_name="deletion-row",
+def _process(row: rx.Var) -> rx.Component:
+    return rx.button(
+        tr("deletion.process"),
+        color_scheme="red",
+        variant="soft",
+        size="1",
+        on_click=S.process(row["id"].to(int)),
+        id="process-deletion-" + row["id"],
     )
 
 
@@ -84,23 +76,20 @@ def deletion_requests_page() -> rx.Component:
     return shell(
         tr("deletion.title"),
         rx.text(tr("deletion.help"), size="2", color_scheme="gray"),
-        rx.cond(
-            S.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(tr("deletion.member")),
-                        rx.table.column_header_cell(tr("deletion.store")),
-                        rx.table.column_header_cell(tr("deletion.reason")),
-                        rx.table.column_header_cell(tr("deletion.requested_at")),
-                        rx.table.column_header_cell(tr("common.actions")),
-                    )
+        data_table(
+            [
+                Column(
+                    tr("deletion.member"),
+                    cell=lambda r: rx.link(r["member"], href="/member?id=" + r["member_id"]),
                 ),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                width="100%",
-                id="deletion-table",
-            ),
-            rx.callout(tr("deletion.none"), icon="info", color_scheme="gray"),
+                Column(tr("deletion.store"), "store"),
+                Column(tr("deletion.reason"), "reason"),
+                Column(tr("deletion.requested_at"), "at"),
+                Column(tr("common.actions"), cell=_process),
+            ],
+            S.rows,
+            table_id="deletion-table",
+            row_class="deletion-row",
+            empty=tr("deletion.none"),
         ),
     )

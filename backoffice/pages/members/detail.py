@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import field_error, status_badge
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
@@ -164,36 +165,18 @@ def _status_button(action: rx.Var) -> rx.Component:
 
 
 def status_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(
-                MemberDetailState.t.get("member." + MemberDetailState.pending_action, "")
-            ),
-            rx.dialog.description(tr("member.status_dialog"), size="2"),
-            rx.form(
-                rx.vstack(
-                    rx.text_area(
-                        name="reason", placeholder=tr("common.reason"), id="status-reason"
-                    ),
-                    field_error(MemberDetailState.reason_error),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=MemberDetailState.close_status,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id="status-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=MemberDetailState.confirm_status,
-            ),
-        ),
+    return confirm_dialog(
+        MemberDetailState.t.get("member." + MemberDetailState.pending_action, ""),
+        rx.text_area(name="reason", placeholder=tr("common.reason"), id="status-reason"),
+        field_error(MemberDetailState.reason_error),
+        description=tr("member.status_dialog"),
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=MemberDetailState.confirm_status,
+        on_cancel=MemberDetailState.close_status,
+        form=True,
         open=MemberDetailState.pending_action != "",
+        confirm_id="status-confirm",
     )
 
 

@@ -6,10 +6,14 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.components.fields import labelled
+from backoffice.components.fields import (
+    custom_field,
+    custom_field_row,
+    labelled,
+    read_custom_value,
+)
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
-from backoffice.models import FieldType
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty.enrolment import enrol_member
@@ -21,24 +25,10 @@ from backoffice.services.members.profiles import (
 )
 from backoffice.services.org.stores import visible_stores
 
-MULTI_SEP = "::"
-
 
 def _form_to_input(form: dict[str, Any], fields: list[dict[str, Any]]) -> MemberInput:
     """Browser form data → the service's input shape (the service validates everything)."""
-    custom: dict[str, Any] = {}
-    for field in fields:
-        key = field["key"]
-        if field["type"] == FieldType.MULTI_CHOICE:
-            custom[key] = [
-                o
-                for o in field["options"]
-                if form.get(f"custom.{key}{MULTI_SEP}{o}") in (True, "on", "true")
-            ]
-        elif field["type"] == FieldType.BOOLEAN:
-            custom[key] = form.get(f"custom.{key}") in (True, "on", "true")
-        else:
-            custom[key] = str(form.get(f"custom.{key}", ""))
+    custom = {f["key"]: read_custom_value(form, f["key"], f["type"], f["options"]) for f in fields}
     store = str(form.get("home_store_id", ""))
     return MemberInput(
         name=str(form.get("name", "")),
@@ -98,21 +88,15 @@ class MemberFormState(SessionState):
         }
         custom = data.custom if data else {}
         self.fields = [
-            {
-                "key": f.key,
-                "label": f.label,
-                "type": f.type.value,
-                "options": list(f.options),
-                "required": f.required,
-                "help": f.help_text,
-                "value": ""
-                if isinstance(custom.get(f.key), list | bool) or custom.get(f.key) is None
-                else str(custom.get(f.key)),
-                "checked": custom.get(f.key) is True,
-                "chosen": list(custom.get(f.key) or [])
-                if isinstance(custom.get(f.key), list)
-                else [],
-            }
+            custom_field_row(
+                f.key,
+                f.label,
+                f.type.value,
+                f.options,
+                f.help_text,
+                custom.get(f.key),
+                required=f.required,
+            )
             for f in field_rows
         ]
         self.loaded = True
@@ -171,173 +155,121 @@ def _text(
     )
 
 
-def _custom_control(field: rx.Var) -> rx.Component:
-    key = field["key"].to(str)
-    name = "custom." + key
-    options = field["options"].to(list[str])
-    return rx.match(
-        field["type"],
-        (
-            "choice",
-            rx.select.root(
-                rx.select.trigger(
-                    placeholder=tr("member.choose"), width="100%", id="custom-" + key
-                ),
-                rx.select.content(rx.foreach(options, lambda o: rx.select.item(o, value=o))),
-                name=name,
-                default_value=field["value"].to(str),
-            ),
-        ),
-        (
-            "multi_choice",
-            rx.hstack(
-                rx.foreach(
-                    options,
-                    lambda o: rx.hstack(
-                        rx.checkbox(
-                            name=name + MULTI_SEP + o,
-                            default_checked=field["chosen"].to(list[str]).contains(o),
-                        ),
-                        rx.text(o, size="2"),
-                        align="center",
-                        spacing="1",
-                    ),
-                ),
-                wrap="wrap",
-                spacing="3",
-                id="custom-" + key,
-            ),
-        ),
-        (
-            "boolean",
-            rx.checkbox(name=name, default_checked=field["checked"].to(bool), id="custom-" + key),
-        ),
-        (
-            "number",
-            rx.input(
-                name=name,
-                type="number",
-                step="any",
-                default_value=field["value"].to(str),
-                id="custom-" + key,
-            ),
-        ),
-        (
-            "date",
-            rx.input(
-                name=name, type="date", default_value=field["value"].to(str), id="custom-" + key
-            ),
-        ),
-        rx.input(name=name, default_value=field["value"].to(str), id="custom-" + key),
+def _custom_field(field: rx.Var) -> rx.Component:
+    return custom_field(
+        field, MemberFormState.errors, id_prefix="custom-", choose_label=tr("member.choose")
     )
 
 
-def _custom_field(field: rx.Var) -> rx.Component:
+def _gender_select() -> rx.Component:
     return labelled(
-        field["label"],
-        _custom_control(field),
-        MemberFormState.errors.get("custom." + field["key"].to(str), ""),
-        hint=field["help"],
-        required=field["required"].to(bool),
+        tr("member.gender"),
+        rx.select.root(
+            rx.select.trigger(width="100%", id="member-gender"),
+            rx.select.content(
+                *[rx.select.item(tr(f"gender.{g}"), value=g) for g in ("unknown", "female", "male")]
+            ),
+            name="gender",
+            default_value=MemberFormState.values.get("gender", "unknown"),
+        ),
+        _err("gender"),
+    )
+
+
+def _store_select() -> rx.Component:
+    return labelled(
+        tr("member.home_store"),
+        rx.select.root(
+            rx.select.trigger(placeholder=tr("member.choose"), width="100%", id="member-store"),
+            rx.select.content(
+                rx.foreach(
+                    MemberFormState.store_options,
+                    lambda s: rx.select.item(s[1], value=s[0]),
+                )
+            ),
+            name="home_store_id",
+            default_value=MemberFormState.values.get("home_store_id", ""),
+        ),
+        _err("home_store_id"),
+        required=True,
+    )
+
+
+def _profile_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("member.profile"), size="3"),
+            rx.grid(
+                _text("name", "member.name", required=True),
+                _text("phone", "member.phone", type_="tel", required=True),
+                _gender_select(),
+                _text("birthday", "member.birthday", type_="date"),
+                _text("email", "member.email", type_="email"),
+                _store_select(),
+                _text("tags", "member.tags", hint=tr("member.tags_hint")),
+                rx.cond(
+                    MemberFormState.member_id == 0,
+                    _text("referrer_ref", "member.referrer", hint=tr("member.referrer_hint")),
+                ),
+                columns="2",
+                spacing="4",
+                width="100%",
+            ),
+            labelled(
+                tr("member.notes"),
+                rx.text_area(
+                    name="notes",
+                    default_value=MemberFormState.values.get("notes", ""),
+                    id="member-notes",
+                ),
+                _err("notes"),
+            ),
+            spacing="3",
+            align="stretch",
+        )
+    )
+
+
+def _custom_card() -> rx.Component:
+    return rx.cond(
+        MemberFormState.fields.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("member.custom_fields"), size="3"),
+                rx.grid(
+                    rx.foreach(MemberFormState.fields, _custom_field),
+                    columns="2",
+                    spacing="4",
+                    width="100%",
+                ),
+                spacing="3",
+                align="stretch",
+            )
+        ),
+    )
+
+
+def _buttons() -> rx.Component:
+    return rx.hstack(
+        rx.button(tr("common.save"), type="submit", size="3", id="member-save"),
+        rx.button(
+            tr("common.cancel"),
+            type="button",
+            variant="soft",
+            color_scheme="gray",
+            size="3",
+            on_click=rx.call_script("history.back()"),
+        ),
+        spacing="2",
     )
 
 
 def member_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.card(
-                rx.vstack(
-                    rx.heading(tr("member.profile"), size="3"),
-                    rx.grid(
-                        _text("name", "member.name", required=True),
-                        _text("phone", "member.phone", type_="tel", required=True),
-                        labelled(
-                            tr("member.gender"),
-                            rx.select.root(
-                                rx.select.trigger(width="100%", id="member-gender"),
-                                rx.select.content(
-                                    *[
-                                        rx.select.item(tr(f"gender.{g}"), value=g)
-                                        for g in ("unknown", "female", "male")
-                                    ]
-                                ),
-                                name="gender",
-                                default_value=MemberFormState.values.get("gender", "unknown"),
-                            ),
-                            _err("gender"),
-                        ),
-                        _text("birthday", "member.birthday", type_="date"),
-                        _text("email", "member.email", type_="email"),
-                        labelled(
-                            tr("member.home_store"),
-                            rx.select.root(
-                                rx.select.trigger(
-                                    placeholder=tr("member.choose"), width="100%", id="member-store"
-                                ),
-                                rx.select.content(
-                                    rx.foreach(
-                                        MemberFormState.store_options,
-                                        lambda s: rx.select.item(s[1], value=s[0]),
-                                    )
-                                ),
-                                name="home_store_id",
-                                default_value=MemberFormState.values.get("home_store_id", ""),
-                            ),
-                            _err("home_store_id"),
-                            required=True,
-                        ),
-                        _text("tags", "member.tags", hint=tr("member.tags_hint")),
-                        rx.cond(
-                            MemberFormState.member_id == 0,
-                            _text(
-                                "referrer_ref", "member.referrer", hint=tr("member.referrer_hint")
-                            ),
-                        ),
-                        columns="2",
-                        spacing="4",
-                        width="100%",
-                    ),
-                    labelled(
-                        tr("member.notes"),
-                        rx.text_area(
-                            name="notes",
-                            default_value=MemberFormState.values.get("notes", ""),
-                            id="member-notes",
-                        ),
-                        _err("notes"),
-                    ),
-                    spacing="3",
-                    align="stretch",
-                )
-            ),
-            rx.cond(
-                MemberFormState.fields.length() > 0,
-                rx.card(
-                    rx.vstack(
-                        rx.heading(tr("member.custom_fields"), size="3"),
-                        rx.grid(
-                            rx.foreach(MemberFormState.fields, _custom_field),
-                            columns="2",
-                            spacing="4",
-                            width="100%",
-                        ),
-                        spacing="3",
-                        align="stretch",
-                    )
-                ),
-            ),
-            rx.hstack(
-                rx.button(tr("common.save"), type="submit", size="3", id="member-save"),
-                rx.button(
-                    tr("common.cancel"),
-                    type="button",
-                    variant="soft",
-                    color_scheme="gray",
-                    size="3",
-                    on_click=rx.call_script("history.back()"),
-                ),
-                spacing="2",
-            ),
+            _profile_card(),
+            _custom_card(),
+            _buttons(),
             spacing="4",
             align="stretch",
         ),

@@ -6,7 +6,9 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
 from backoffice.components.fields import labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, NotFound, ValidationFailed
 from backoffice.models import FieldType
@@ -198,110 +200,110 @@ def _icon_button(icon: str, label: Any, on_click: Any, id_: Any, **props: Any) -
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _field_name(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(row["label"], weight="medium", size="2"),
+        rx.code(row["key"], size="1", variant="ghost"),
+        spacing="0",
+    )
+
+
+def _field_type(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(S.t.get("forms.type." + row["type"].to(str), row["type"]), size="2"),
+        rx.cond(
+            row["options"] != "",
+            rx.text(row["options"], size="1", color_scheme="gray"),
+        ),
+        spacing="0",
+    )
+
+
+def _rules(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            row["required"].to(bool),
+            rx.badge(tr("forms.required"), color_scheme="red", variant="soft"),
+        ),
+        rx.cond(
+            row["member_editable"].to(bool),
+            rx.badge(tr("forms.member_editable"), color_scheme="blue", variant="soft"),
+        ),
+        spacing="1",
+        wrap="wrap",
+    )
+
+
+def _visibility(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["hidden"].to(bool),
+        rx.badge(tr("forms.hidden"), color_scheme="gray", variant="soft"),
+        rx.badge(tr("forms.visible"), color_scheme="green", variant="soft"),
+    )
+
+
+def _actions(row: rx.Var) -> rx.Component:
     key = row["key"].to(str)
     field_id = row["id"].to(int)
     hidden = row["hidden"].to(bool)
-    return rx.table.row(
-        rx.table.cell(row["position"]),
-        rx.table.cell(
-            rx.vstack(
-                rx.text(row["label"], weight="medium", size="2"),
-                rx.code(key, size="1", variant="ghost"),
-                spacing="0",
-            )
+    return rx.hstack(
+        _icon_button(
+            "arrow-up",
+            tr("forms.move_up"),
+            S.move(field_id, -1),
+            "field-up-" + key,
+            disabled=row["first"].to(bool),
         ),
-        rx.table.cell(
-            rx.vstack(
-                rx.text(S.t.get("forms.type." + row["type"].to(str), row["type"]), size="2"),
-                rx.cond(
-                    row["options"] != "",
-                    rx.text(row["options"], size="1", color_scheme="gray"),
-                ),
-                spacing="0",
-            )
+        _icon_button(
+            "arrow-down",
+            tr("forms.move_down"),
+            S.move(field_id, 1),
+            "field-down-" + key,
+            disabled=row["last"].to(bool),
         ),
-        rx.table.cell(
-            rx.hstack(
-                rx.cond(
-                    row["required"].to(bool),
-                    rx.badge(tr("forms.required"), color_scheme="red", variant="soft"),
-                ),
-                rx.cond(
-                    row["member_editable"].to(bool),
-                    rx.badge(tr("forms.member_editable"), color_scheme="blue", variant="soft"),
-                ),
-                spacing="1",
-                wrap="wrap",
-            )
+        rx.button(
+            rx.cond(hidden, rx.icon("eye", size=14), rx.icon("eye-off", size=14)),
+            rx.cond(hidden, tr("forms.show"), tr("forms.hide")),
+            on_click=S.set_hidden(field_id, ~hidden),
+            variant="soft",
+            color_scheme="gray",
+            size="1",
+            id="field-hide-" + key,
         ),
-        rx.table.cell(rx.text(row["help"], size="1", color_scheme="gray")),
-        rx.table.cell(
-            rx.cond(
-                hidden,
-                rx.badge(tr("forms.hidden"), color_scheme="gray", variant="soft"),
-                rx.badge(tr("forms.visible"), color_scheme="green", variant="soft"),
-            )
+        rx.button(
+            rx.icon("pencil", size=14),
+            tr("common.edit"),
+            on_click=S.open_edit(field_id),
+            variant="soft",
+            size="1",
+            id="field-edit-" + key,
         ),
-        rx.table.cell(
-            rx.hstack(
-                _icon_button(
-                    "arrow-up",
-                    tr("forms.move_up"),
-                    S.move(field_id, -1),
-                    "field-up-" + key,
-                    disabled=row["first"].to(bool),
-                ),
-                _icon_button(
-                    "arrow-down",
-                    tr("forms.move_down"),
-                    S.move(field_id, 1),
-                    "field-down-" + key,
-                    disabled=row["last"].to(bool),
-                ),
-                rx.button(
-                    rx.cond(hidden, rx.icon("eye", size=14), rx.icon("eye-off", size=14)),
-                    rx.cond(hidden, tr("forms.show"), tr("forms.hide")),
-                    on_click=S.set_hidden(field_id, ~hidden),
-                    variant="soft",
-                    color_scheme="gray",
-                    size="1",
-                    id="field-hide-" + key,
-                ),
-                rx.button(
-                    rx.icon("pencil", size=14),
-                    tr("common.edit"),
-                    on_click=S.open_edit(field_id),
-                    variant="soft",
-                    size="1",
-                    id="field-edit-" + key,
-                ),
-                spacing="1",
-            )
-        ),
-        class_name="field-row",
-        id="field-row-" + key,
-        opacity=rx.cond(hidden, "0.6", "1"),
+        spacing="1",
     )
 
 
 def field_table() -> rx.Component:
-    cols = ["order", "field", "type", "rules", "help", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr(f"forms.col.{c}")) for c in cols],
-                    rx.table.column_header_cell(tr("common.actions")),
-                )
+    return data_table(
+        [
+            Column(tr("forms.col.order"), "position"),
+            Column(tr("forms.col.field"), cell=_field_name),
+            Column(tr("forms.col.type"), cell=_field_type),
+            Column(tr("forms.col.rules"), cell=_rules),
+            Column(
+                tr("forms.col.help"),
+                cell=lambda r: rx.text(r["help"], size="1", color_scheme="gray"),
             ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="field-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+            Column(tr("forms.col.status"), cell=_visibility),
+            Column(tr("common.actions"), cell=_actions),
+        ],
+        S.rows,
+        table_id="field-table",
+        row_class="field-row",
+        row_props=lambda r: {
+            "id": "field-row-" + r["key"].to(str),
+            "opacity": rx.cond(r["hidden"].to(bool), "0.6", "1"),
+        },
+        empty=tr("common.none"),
     )
 
 
@@ -318,113 +320,105 @@ def _checkbox(name: str, label_key: str, id_: str) -> rx.Component:
     )
 
 
+def _key_input(editing: rx.Var) -> rx.Component:
+    """The key names the stored value: set once, read-only when editing."""
+    return labelled(
+        tr("forms.key"),
+        rx.input(
+            name="key",
+            id="field-key",
+            default_value=S.values.get("key", ""),
+            read_only=editing,
+            variant=rx.cond(editing, "soft", "surface"),
+            max_length=40,
+        ),
+        _err("key"),
+        hint=rx.cond(editing, "", tr("forms.key_hint")),
+        required=~editing,
+    )
+
+
+def _type_select(editing: rx.Var) -> rx.Component:
+    return labelled(
+        tr("forms.type"),
+        rx.select.root(
+            rx.select.trigger(width="100%", id="field-type"),
+            rx.select.content(
+                *[rx.select.item(tr(f"forms.type.{t}"), value=t) for t in FIELD_TYPES]
+            ),
+            name="type",
+            value=S.field_type,
+            on_change=S.set_field_type,
+            disabled=editing,
+        ),
+        _err("type"),
+        hint=rx.cond(editing, tr("forms.type_locked"), ""),
+    )
+
+
+def _options_input() -> rx.Component:
+    return rx.cond(
+        (S.field_type == CHOICE_TYPES[0]) | (S.field_type == CHOICE_TYPES[1]),
+        labelled(
+            tr("forms.options"),
+            rx.text_area(
+                name="options",
+                id="field-options",
+                default_value=S.values.get("options", ""),
+                rows="5",
+            ),
+            _err("options"),
+            hint=tr("forms.options_hint"),
+            required=True,
+        ),
+    )
+
+
 def field_dialog() -> rx.Component:
     editing = S.dialog == "edit"
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(editing, tr("forms.edit_title"), tr("forms.add_title"))),
-            rx.form(
-                rx.vstack(
-                    labelled(
-                        tr("forms.key"),
-                        rx.input(
-                            name="key",
-                            id="field-key",
-                            default_value=S.values.get("key", ""),
-                            read_only=editing,
-                            variant=rx.cond(editing, "soft", "surface"),
-                            max_length=40,
-                        ),
-                        _err("key"),
-                        hint=rx.cond(editing, "", tr("forms.key_hint")),
-                        required=~editing,
-                    ),
-                    labelled(
-                        tr("forms.label"),
-                        rx.input(
-                            name="label",
-                            id="field-label",
-                            default_value=S.values.get("label", ""),
-                            max_length=100,
-                        ),
-                        _err("label"),
-                        required=True,
-                    ),
-                    labelled(
-                        tr("forms.type"),
-                        rx.select.root(
-                            rx.select.trigger(width="100%", id="field-type"),
-                            rx.select.content(
-                                *[
-                                    rx.select.item(tr(f"forms.type.{t}"), value=t)
-                                    for t in FIELD_TYPES
-                                ]
-                            ),
-                            name="type",
-                            value=S.field_type,
-                            on_change=S.set_field_type,
-                            disabled=editing,
-                        ),
-                        _err("type"),
-                        hint=rx.cond(editing, tr("forms.type_locked"), ""),
-                    ),
-                    rx.cond(
-                        (S.field_type == CHOICE_TYPES[0]) | (S.field_type == CHOICE_TYPES[1]),
-                        labelled(
-                            tr("forms.options"),
-                            rx.text_area(
-                                name="options",
-                                id="field-options",
-                                default_value=S.values.get("options", ""),
-                                rows="5",
-                            ),
-                            _err("options"),
-                            hint=tr("forms.options_hint"),
-                            required=True,
-                        ),
-                    ),
-                    labelled(
-                        tr("forms.help_text"),
-                        rx.input(
-                            name="help_text",
-                            id="field-help",
-                            default_value=S.values.get("help_text", ""),
-                            max_length=300,
-                        ),
-                        _err("help_text"),
-                    ),
-                    rx.hstack(
-                        _checkbox("required", "forms.required", "field-required"),
-                        _checkbox(
-                            "member_editable", "forms.member_editable", "field-member-editable"
-                        ),
-                        spacing="5",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                            id="field-cancel",
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="field-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=S.save_field,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="field-form",
+    return form_dialog(
+        rx.cond(editing, tr("forms.edit_title"), tr("forms.add_title")),
+        _key_input(editing),
+        labelled(
+            tr("forms.label"),
+            rx.input(
+                name="label",
+                id="field-label",
+                default_value=S.values.get("label", ""),
+                max_length=100,
             ),
-            max_width="520px",
+            _err("label"),
+            required=True,
         ),
+        _type_select(editing),
+        _options_input(),
+        labelled(
+            tr("forms.help_text"),
+            rx.input(
+                name="help_text",
+                id="field-help",
+                default_value=S.values.get("help_text", ""),
+                max_length=300,
+            ),
+            _err("help_text"),
+        ),
+        rx.hstack(
+            _checkbox("required", "forms.required", "field-required"),
+            _checkbox("member_editable", "forms.member_editable", "field-member-editable"),
+            spacing="5",
+        ),
+        on_submit=S.save_field,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="field-save",
+        cancel_id="field-cancel",
+        form_id="field-form",
+        form_key=S.form_version,
+        spacing="3",
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
+        max_width="520px",
     )
 
 

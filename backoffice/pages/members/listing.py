@@ -7,7 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.components.fields import pager, status_badge
+from backoffice.components.dialogs import confirm_dialog
+from backoffice.components.fields import status_badge
+from backoffice.components.tables import Column, Pager, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError
 from backoffice.i18n import format_day
@@ -382,79 +384,69 @@ def filters() -> rx.Component:
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.link(row["member_no"], href="/member?id=" + row["id"])),
-        rx.table.cell(rx.link(row["name"], href="/member?id=" + row["id"], weight="medium")),
-        rx.table.cell(row["phone"], class_name="member-phone"),
-        rx.table.cell(row["store"]),
-        rx.table.cell(
-            status_badge(row["status"], MembersState.t.get("status." + row["status"], ""))
-        ),
-        rx.table.cell(row["tags"]),
-        rx.table.cell(row["joined"]),
-        class_name="member-row",
-    )
-
-
 def issue_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("members.issue_coupon")),
-            rx.dialog.description(MembersState.summary, size="2"),
-            rx.form(
-                rx.vstack(
-                    rx.select.root(
-                        rx.select.trigger(
-                            placeholder=tr("member.choose"), width="100%", id="bulk-coupon-template"
-                        ),
-                        rx.select.content(
-                            rx.foreach(
-                                MembersState.template_options,
-                                lambda o: rx.select.item(o[1], value=o[0]),
-                            )
-                        ),
-                        name="template",
-                    ),
-                    rx.cond(
-                        MembersState.issue_error != "",
-                        rx.text(MembersState.issue_error, color_scheme="red", size="1"),
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=MembersState.close_issue,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id="bulk-coupon-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=MembersState.issue_coupons,
+    return confirm_dialog(
+        tr("members.issue_coupon"),
+        rx.select.root(
+            rx.select.trigger(
+                placeholder=tr("member.choose"), width="100%", id="bulk-coupon-template"
             ),
+            rx.select.content(
+                rx.foreach(
+                    MembersState.template_options,
+                    lambda o: rx.select.item(o[1], value=o[0]),
+                )
+            ),
+            name="template",
         ),
+        rx.cond(
+            MembersState.issue_error != "",
+            rx.text(MembersState.issue_error, color_scheme="red", size="1"),
+        ),
+        description=MembersState.summary,
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=MembersState.issue_coupons,
+        on_cancel=MembersState.close_issue,
+        form=True,
         open=MembersState.issue_open,
+        confirm_id="bulk-coupon-confirm",
     )
+
+
+def _link(key: str, **props: Any) -> Any:
+    return lambda r: rx.link(r[key], href="/member?id=" + r["id"], **props)
+
+
+def _status(row: rx.Var) -> rx.Component:
+    return status_badge(row["status"], MembersState.t.get("status." + row["status"], ""))
 
 
 def member_table() -> rx.Component:
-    cols = ["no", "name", "phone", "store", "status", "tags", "joined"]
-    return rx.cond(
-        MembersState.total > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(tr(f"members.col.{c}")) for c in cols])
-            ),
-            rx.table.body(rx.foreach(MembersState.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="member-table",
+    return data_table(
+        [
+            Column(tr("members.col.no"), cell=_link("member_no")),
+            Column(tr("members.col.name"), cell=_link("name", weight="medium")),
+            Column(tr("members.col.phone"), "phone", props={"class_name": "member-phone"}),
+            Column(tr("members.col.store"), "store"),
+            Column(tr("members.col.status"), cell=_status),
+            Column(tr("members.col.tags"), "tags"),
+            Column(tr("members.col.joined"), "joined"),
+        ],
+        MembersState.rows,
+        table_id="member-table",
+        row_class="member-row",
+        empty=tr("common.none"),
+        show=MembersState.total > 0,
+        pager=Pager(
+            MembersState.summary,
+            MembersState.go_page(-1),
+            MembersState.go_page(1),
+            MembersState.page > 1,
+            MembersState.page < MembersState.pages,
+            tr("common.previous"),
+            tr("common.next"),
         ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
     )
 
 
@@ -513,14 +505,5 @@ def members_page() -> rx.Component:
             rx.progress(value=MembersState.export_progress, id="export-progress"),
         ),
         member_table(),
-        pager(
-            MembersState.summary,
-            MembersState.go_page(-1),
-            MembersState.go_page(1),
-            MembersState.page > 1,
-            MembersState.page < MembersState.pages,
-            tr("common.previous"),
-            tr("common.next"),
-        ),
         actions=actions,
     )

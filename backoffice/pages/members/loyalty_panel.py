@@ -8,7 +8,9 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import field_error, labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import retry_conflicts, session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
@@ -293,30 +295,16 @@ def _err(name: str) -> rx.Var:
 
 
 def _dialog(name: str, title_key: str, body: rx.Component, on_submit: Any) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr(title_key)),
-            rx.form(
-                rx.vstack(
-                    body,
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=LoyaltyState.close_dialog,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id=f"{name}-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=on_submit,
-            ),
-        ),
+    return confirm_dialog(
+        tr(title_key),
+        body,
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=on_submit,
+        on_cancel=LoyaltyState.close_dialog,
+        form=True,
         open=LoyaltyState.dialog == name,
+        confirm_id=f"{name}-confirm",
     )
 
 
@@ -328,7 +316,7 @@ def _select(name: str, options: Any, id_: str) -> rx.Component:
     )
 
 
-def dialogs() -> rx.Component:
+def _topup_dialog() -> rx.Component:
     pay = rx.select.root(
         rx.select.trigger(width="100%", id="topup-method"),
         rx.select.content(
@@ -338,98 +326,122 @@ def dialogs() -> rx.Component:
         name="pay_method",
         default_value="cash",
     )
+    return _dialog(
+        "topup",
+        "loyalty.top_up",
+        rx.vstack(
+            labelled(
+                tr("loyalty.amount"),
+                rx.input(name="amount", id="topup-amount", input_mode="decimal"),
+                _err("amount"),
+            ),
+            labelled(tr("loyalty.pay_method"), pay, _err("pay_method")),
+            field_error(_err("wallet")),
+            width="100%",
+        ),
+        LoyaltyState.submit_topup,
+    )
+
+
+def _points_dialog() -> rx.Component:
+    return _dialog(
+        "points",
+        "loyalty.adjust_points",
+        rx.vstack(
+            labelled(
+                tr("loyalty.points_delta"),
+                rx.input(name="points", id="points-delta"),
+                _err("points"),
+            ),
+            labelled(
+                tr("common.reason"), rx.input(name="reason", id="points-reason"), _err("reason")
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_points,
+    )
+
+
+def _coupon_dialog() -> rx.Component:
+    return _dialog(
+        "coupon",
+        "loyalty.issue_coupon",
+        rx.vstack(
+            labelled(
+                tr("loyalty.template"),
+                _select("template", LoyaltyState.template_options, "coupon-template"),
+                _err("template"),
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_coupon,
+    )
+
+
+def _tier_dialog() -> rx.Component:
+    return _dialog(
+        "tier",
+        "loyalty.set_tier",
+        rx.vstack(
+            labelled(
+                tr("loyalty.tier"),
+                _select("tier", LoyaltyState.tier_options, "tier-select"),
+                _err("tier"),
+            ),
+            labelled(
+                tr("common.reason"), rx.input(name="reason", id="tier-reason"), _err("reason")
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_tier,
+    )
+
+
+def _refund_dialog() -> rx.Component:
+    return _dialog(
+        "refund",
+        "loyalty.refund",
+        rx.vstack(
+            rx.text(LoyaltyState.refund_hint, size="2", color_scheme="gray"),
+            labelled(
+                tr("loyalty.amount"),
+                rx.input(name="amount", id="refund-amount"),
+                _err("amount_cents"),
+            ),
+            labelled(
+                tr("common.reason"), rx.input(name="reason", id="refund-reason"), _err("reason")
+            ),
+            width="100%",
+        ),
+        LoyaltyState.submit_refund,
+    )
+
+
+def _redeem_dialog() -> rx.Component:
+    return _dialog(
+        "redeem",
+        "loyalty.redeem",
+        rx.vstack(
+            labelled(
+                tr("settings.catalog"),
+                _select("item", LoyaltyState.catalog_options, "redeem-item"),
+                _err("item"),
+            ),
+            field_error(_err("points")),
+            width="100%",
+        ),
+        LoyaltyState.submit_redeem,
+    )
+
+
+def dialogs() -> rx.Component:
     return rx.fragment(
-        _dialog(
-            "topup",
-            "loyalty.top_up",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.amount"),
-                    rx.input(name="amount", id="topup-amount", input_mode="decimal"),
-                    _err("amount"),
-                ),
-                labelled(tr("loyalty.pay_method"), pay, _err("pay_method")),
-                field_error(_err("wallet")),
-                width="100%",
-            ),
-            LoyaltyState.submit_topup,
-        ),
-        _dialog(
-            "points",
-            "loyalty.adjust_points",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.points_delta"),
-                    rx.input(name="points", id="points-delta"),
-                    _err("points"),
-                ),
-                labelled(
-                    tr("common.reason"), rx.input(name="reason", id="points-reason"), _err("reason")
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_points,
-        ),
-        _dialog(
-            "coupon",
-            "loyalty.issue_coupon",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.template"),
-                    _select("template", LoyaltyState.template_options, "coupon-template"),
-                    _err("template"),
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_coupon,
-        ),
-        _dialog(
-            "tier",
-            "loyalty.set_tier",
-            rx.vstack(
-                labelled(
-                    tr("loyalty.tier"),
-                    _select("tier", LoyaltyState.tier_options, "tier-select"),
-                    _err("tier"),
-                ),
-                labelled(
-                    tr("common.reason"), rx.input(name="reason", id="tier-reason"), _err("reason")
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_tier,
-        ),
-        _dialog(
-            "refund",
-            "loyalty.refund",
-            rx.vstack(
-                rx.text(LoyaltyState.refund_hint, size="2", color_scheme="gray"),
-                labelled(
-                    tr("loyalty.amount"),
-                    rx.input(name="amount", id="refund-amount"),
-                    _err("amount_cents"),
-                ),
-                labelled(
-                    tr("common.reason"), rx.input(name="reason", id="refund-reason"), _err("reason")
-                ),
-                width="100%",
-            ),
-            LoyaltyState.submit_refund,
-        ),
-        _dialog(
-            "redeem",
-            "loyalty.redeem",
-            rx.vstack(
-                labelled(
-                    tr("settings.catalog"),
-                    _select("item", LoyaltyState.catalog_options, "redeem-item"),
-                    _err("item"),
-                ),
-                field_error(_err("points")),
-                width="100%",
-            ),
-            LoyaltyState.submit_redeem,
-        ),
+        _topup_dialog(),
+        _points_dialog(),
+        _coupon_dialog(),
+        _tier_dialog(),
+        _refund_dialog(),
+        _redeem_dialog(),
     )
 
 
@@ -445,44 +457,45 @@ def _stat(label_key: str, value: Any, sub: Any, id_: str) -> rx.Component:
     )
 
 
-def _table(
-    rows: Any, cols: list[tuple[str, str]], row_class: str, extra: Any = None
-) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *[rx.table.column_header_cell(tr(k)) for _, k in cols],
-                rx.cond(extra is not None, rx.table.column_header_cell("")),
-            )
-        ),
-        rx.table.body(
-            rx.foreach(
-                rows,
-                lambda r: rx.table.row(
-                    *[rx.table.cell(r[c]) for c, _ in cols],
-                    extra(r) if extra is not None else rx.fragment(),
-                    class_name=row_class,
-                ),
-            )
-        ),
+def _table(rows: Any, cols: list[tuple[str, str]], row_class: str) -> rx.Component:
+    return data_table(
+        [Column(tr(label), key) for key, label in cols],
+        rows,
+        row_class=row_class,
+        variant=None,
         size="1",
-        width="100%",
     )
 
 
 def _refund_button(row: rx.Var) -> rx.Component:
-    return rx.table.cell(
-        rx.cond(
-            LoyaltyState.perms.contains("sales.refund") & (row["refundable"] != "0"),
-            rx.button(
-                tr("loyalty.refund"),
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                on_click=LoyaltyState.open_refund(row["id"], row["refundable"]),
-                class_name="refund-button",
-            ),
-        )
+    return rx.cond(
+        LoyaltyState.perms.contains("sales.refund") & (row["refundable"] != "0"),
+        rx.button(
+            tr("loyalty.refund"),
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=LoyaltyState.open_refund(row["id"], row["refundable"]),
+            class_name="refund-button",
+        ),
+    )
+
+
+def _sales_table() -> rx.Component:
+    cols = [
+        ("at", "col.time"),
+        ("items", "checkout.items"),
+        ("due", "col.total"),
+        ("paid", "col.paid"),
+        ("earned", "col.earned"),
+        ("status", "col.status"),
+    ]
+    return data_table(
+        [*[Column(tr(label), key) for key, label in cols], Column("", cell=_refund_button)],
+        LoyaltyState.sales,
+        row_class="sale-row",
+        variant=None,
+        size="1",
     )
 
 
@@ -498,141 +511,106 @@ def _action(perm: str, label_key: str, dialog: str) -> rx.Component:
     )
 
 
+def _balances() -> rx.Component:
+    return rx.hstack(
+        rx.card(
+            rx.vstack(
+                rx.text(tr("loyalty.tier"), size="1", color_scheme="gray"),
+                rx.heading(LoyaltyState.tier_name, size="6", id="tier-name"),
+                rx.progress(value=LoyaltyState.progress, width="100%"),
+                rx.text(LoyaltyState.next_line, size="1", color_scheme="gray", id="tier-next"),
+                spacing="1",
+                width="100%",
+            ),
+            flex="1",
+        ),
+        _stat("loyalty.points", LoyaltyState.points_balance, "", "points-balance"),
+        _stat(
+            "loyalty.wallet",
+            LoyaltyState.wallet_total,
+            LoyaltyState.wallet_split,
+            "wallet-balance",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            LoyaltyState.perms.contains("sales.create")
+            & (LoyaltyState.member["status"] == "active"),
+            rx.link(
+                rx.button(
+                    rx.icon("shopping-cart", size=14),
+                    tr("loyalty.checkout"),
+                    id="open-checkout",
+                ),
+                href="/checkout?member=" + LoyaltyState.member["member_no"],
+            ),
+        ),
+        _action("wallet.topup", "loyalty.top_up", "topup"),
+        _action("points.adjust", "loyalty.adjust_points", "points"),
+        _action("coupons.issue", "loyalty.issue_coupon", "coupon"),
+        _action("tiers.set", "loyalty.set_tier", "tier"),
+        _action("points.redeem", "loyalty.redeem", "redeem"),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+LEDGER_COLUMNS = [
+    ("at", "col.time"),
+    ("kind", "col.kind"),
+    ("delta", "col.change"),
+    ("balance", "col.balance"),
+    ("note", "col.note"),
+]
+COUPON_COLUMNS = [
+    ("code", "col.code"),
+    ("name", "field.name"),
+    ("status", "col.status"),
+    ("valid_to", "col.valid_to"),
+]
+MESSAGE_COLUMNS = [
+    ("at", "col.time"),
+    ("channel", "col.channel"),
+    ("status", "col.status"),
+    ("body", "col.message"),
+]
+
+
+def _tab(value: str, content: rx.Component) -> rx.Component:
+    return rx.tabs.content(content, value=value, padding_top="8px")
+
+
+def _history_tabs() -> rx.Component:
+    return rx.tabs.root(
+        rx.tabs.list(
+            rx.tabs.trigger(tr("loyalty.sales"), value="sales"),
+            rx.tabs.trigger(tr("loyalty.points_ledger"), value="points", id="tab-points"),
+            rx.tabs.trigger(tr("loyalty.wallet_ledger"), value="wallet", id="tab-wallet"),
+            rx.tabs.trigger(tr("loyalty.coupons"), value="coupons", id="tab-coupons"),
+            rx.tabs.trigger(tr("loyalty.messages"), value="messages", id="tab-messages"),
+        ),
+        _tab("sales", _sales_table()),
+        _tab("points", _table(LoyaltyState.points_rows, LEDGER_COLUMNS, "points-row")),
+        _tab("wallet", _table(LoyaltyState.wallet_rows, LEDGER_COLUMNS, "wallet-row")),
+        _tab("coupons", _table(LoyaltyState.coupon_rows, COUPON_COLUMNS, "coupon-row")),
+        _tab("messages", _table(LoyaltyState.message_rows, MESSAGE_COLUMNS, "message-row")),
+        default_value="sales",
+        width="100%",
+    )
+
+
 def loyalty_panel() -> rx.Component:
     return rx.cond(
         LoyaltyState.has_loyalty,
         rx.vstack(
-            rx.hstack(
-                rx.card(
-                    rx.vstack(
-                        rx.text(tr("loyalty.tier"), size="1", color_scheme="gray"),
-                        rx.heading(LoyaltyState.tier_name, size="6", id="tier-name"),
-                        rx.progress(value=LoyaltyState.progress, width="100%"),
-                        rx.text(
-                            LoyaltyState.next_line, size="1", color_scheme="gray", id="tier-next"
-                        ),
-                        spacing="1",
-                        width="100%",
-                    ),
-                    flex="1",
-                ),
-                _stat("loyalty.points", LoyaltyState.points_balance, "", "points-balance"),
-                _stat(
-                    "loyalty.wallet",
-                    LoyaltyState.wallet_total,
-                    LoyaltyState.wallet_split,
-                    "wallet-balance",
-                ),
-                width="100%",
-                spacing="3",
-            ),
-            rx.hstack(
-                rx.cond(
-                    LoyaltyState.perms.contains("sales.create")
-                    & (LoyaltyState.member["status"] == "active"),
-                    rx.link(
-                        rx.button(
-                            rx.icon("shopping-cart", size=14),
-                            tr("loyalty.checkout"),
-                            id="open-checkout",
-                        ),
-                        href="/checkout?member=" + LoyaltyState.member["member_no"],
-                    ),
-                ),
-                _action("wallet.topup", "loyalty.top_up", "topup"),
-                _action("points.adjust", "loyalty.adjust_points", "points"),
-                _action("coupons.issue", "loyalty.issue_coupon", "coupon"),
-                _action("tiers.set", "loyalty.set_tier", "tier"),
-                _action("points.redeem", "loyalty.redeem", "redeem"),
-                spacing="2",
-                wrap="wrap",
-            ),
-            rx.tabs.root(
-                rx.tabs.list(
-                    rx.tabs.trigger(tr("loyalty.sales"), value="sales"),
-                    rx.tabs.trigger(tr("loyalty.points_ledger"), value="points", id="tab-points"),
-                    rx.tabs.trigger(tr("loyalty.wallet_ledger"), value="wallet", id="tab-wallet"),
-                    rx.tabs.trigger(tr("loyalty.coupons"), value="coupons", id="tab-coupons"),
-                    rx.tabs.trigger(tr("loyalty.messages"), value="messages", id="tab-messages"),
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.sales,
-                        [
-                            ("at", "col.time"),
-                            ("items", "checkout.items"),
-                            ("due", "col.total"),
-                            ("paid", "col.paid"),
-                            ("earned", "col.earned"),
-                            ("status", "col.status"),
-                        ],
-                        "sale-row",
-                        _refund_button,
-                    ),
-                    value="sales",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.points_rows,
-                        [
-                            ("at", "col.time"),
-                            ("kind", "col.kind"),
-                            ("delta", "col.change"),
-                            ("balance", "col.balance"),
-                            ("note", "col.note"),
-                        ],
-                        "points-row",
-                    ),
-                    value="points",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.wallet_rows,
-                        [
-                            ("at", "col.time"),
-                            ("kind", "col.kind"),
-                            ("delta", "col.change"),
-                            ("balance", "col.balance"),
-                            ("note", "col.note"),
-                        ],
-                        "wallet-row",
-                    ),
-                    value="wallet",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.coupon_rows,
-                        [
-                            ("code", "col.code"),
-                            ("name", "field.name"),
-                            ("status", "col.status"),
-                            ("valid_to", "col.valid_to"),
-                        ],
-                        "coupon-row",
-                    ),
-                    value="coupons",
-                    padding_top="8px",
-                ),
-                rx.tabs.content(
-                    _table(
-                        LoyaltyState.message_rows,
-                        [
-                            ("at", "col.time"),
-                            ("channel", "col.channel"),
-                            ("status", "col.status"),
-                            ("body", "col.message"),
-                        ],
-                        "message-row",
-                    ),
-                    value="messages",
-                    padding_top="8px",
-                ),
-                default_value="sales",
-                width="100%",
-            ),
+            _balances(),
+            _actions(),
+            _history_tabs(),
             dialogs(),
             spacing="3",
             width="100%",

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_when
@@ -136,47 +138,36 @@ class ApiKeysState(SessionState):
 S = ApiKeysState
 
 
-def _row(row: rx.Var) -> rx.Component:
-    prefix = row["prefix"].to(str)
-    return rx.table.row(
-        rx.table.cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(rx.code(prefix, variant="ghost")),
-        rx.table.cell(rx.text(row["permissions"], size="1")),
-        rx.table.cell(row["stores"]),
-        rx.table.cell(row["created"]),
-        rx.table.cell(row["last_used"]),
-        rx.table.cell(
-            rx.cond(
-                row["revoked"].to(bool),
-                rx.badge(tr("api_keys.revoked"), color_scheme="gray", variant="soft"),
-                rx.button(
-                    tr("api_keys.revoke"),
-                    color_scheme="red",
-                    variant="soft",
-                    size="1",
-                    on_click=S.revoke(row["id"].to(int)),
-                    id="revoke-" + prefix,
-                ),
-            )
+def _status(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["revoked"].to(bool),
+        rx.badge(tr("api_keys.revoked"), color_scheme="gray", variant="soft"),
+        rx.button(
+            tr("api_keys.revoke"),
+            color_scheme="red",
+            variant="soft",
+            size="1",
+            on_click=S.revoke(row["id"].to(int)),
+            id="revoke-" + row["prefix"].to(str),
         ),
-        class_name="api-key-row",
     )
 
 
 def key_table() -> rx.Component:
-    cols = ["name", "prefix", "permissions", "stores", "created", "last_used", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(tr(f"api_keys.{c}")) for c in cols])
-            ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="api-key-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+    return data_table(
+        [
+            Column(tr("api_keys.name"), cell=lambda r: rx.text(r["name"], weight="medium")),
+            Column(tr("api_keys.prefix"), cell=lambda r: rx.code(r["prefix"], variant="ghost")),
+            Column(tr("api_keys.permissions"), cell=lambda r: rx.text(r["permissions"], size="1")),
+            Column(tr("api_keys.stores"), "stores"),
+            Column(tr("api_keys.created"), "created"),
+            Column(tr("api_keys.last_used"), "last_used"),
+            Column(tr("api_keys.status"), cell=_status),
+        ],
+        S.rows,
+        table_id="api-key-table",
+        row_class="api-key-row",
+        empty=tr("common.none"),
     )
 
 
@@ -193,69 +184,45 @@ def _error(name: str) -> rx.Component:
 
 
 def key_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("api_keys.new")),
-            rx.form(
-                rx.vstack(
-                    rx.text(tr("api_keys.name"), size="2", weight="medium"),
-                    rx.input(name="name", id="api-key-name", max_length=100),
-                    _error("name"),
-                    rx.text(tr("api_keys.permissions"), size="2", weight="medium"),
-                    rx.grid(
-                        rx.foreach(
-                            S.perm_options,
-                            lambda p: _check(
-                                "perm:" + p["value"], p["label"], "perm-" + p["value"]
-                            ),
-                        ),
-                        columns="2",
-                        spacing="2",
-                    ),
-                    _error("permissions"),
-                    rx.text(tr("api_keys.stores"), size="2", weight="medium"),
-                    rx.cond(
-                        S.perms.contains("staff.manage"),
-                        _check("all_stores", tr("api_keys.all_stores"), "api-key-all-stores"),
-                    ),
-                    rx.grid(
-                        rx.foreach(
-                            S.store_options,
-                            lambda s: _check(
-                                "store:" + s["value"], s["label"], "store-" + s["value"]
-                            ),
-                        ),
-                        columns="2",
-                        spacing="2",
-                    ),
-                    _error("store_ids"),
-                    rx.text(tr("api_keys.rate"), size="2", weight="medium"),
-                    rx.input(
-                        name="rate_per_minute", id="api-key-rate", type="number", default_value="0"
-                    ),
-                    _error("rate_per_minute"),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="api-key-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    align="stretch",
-                ),
-                on_submit=S.save,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="api-key-form",
+    return form_dialog(
+        tr("api_keys.new"),
+        rx.text(tr("api_keys.name"), size="2", weight="medium"),
+        rx.input(name="name", id="api-key-name", max_length=100),
+        _error("name"),
+        rx.text(tr("api_keys.permissions"), size="2", weight="medium"),
+        rx.grid(
+            rx.foreach(
+                S.perm_options,
+                lambda p: _check("perm:" + p["value"], p["label"], "perm-" + p["value"]),
             ),
-            max_width="640px",
+            columns="2",
+            spacing="2",
         ),
+        _error("permissions"),
+        rx.text(tr("api_keys.stores"), size="2", weight="medium"),
+        rx.cond(
+            S.perms.contains("staff.manage"),
+            _check("all_stores", tr("api_keys.all_stores"), "api-key-all-stores"),
+        ),
+        rx.grid(
+            rx.foreach(
+                S.store_options,
+                lambda s: _check("store:" + s["value"], s["label"], "store-" + s["value"]),
+            ),
+            columns="2",
+            spacing="2",
+        ),
+        _error("store_ids"),
+        rx.text(tr("api_keys.rate"), size="2", weight="medium"),
+        rx.input(name="rate_per_minute", id="api-key-rate", type="number", default_value="0"),
+        _error("rate_per_minute"),
+        on_submit=S.save,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="api-key-save",
+        form_id="api-key-form",
+        form_key=S.form_version,
         open=S.dialog_open,
         on_open_change=S.dialog_open_change,
     )

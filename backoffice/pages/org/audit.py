@@ -8,7 +8,8 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.components.fields import field_error, pager
+from backoffice.components.fields import field_error
+from backoffice.components.tables import Column, Pager, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, PermissionDenied
 from backoffice.i18n import format_when
@@ -339,42 +340,51 @@ def verify_result() -> rx.Component:
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(row["at"], size="1"), white_space="nowrap"),
-        rx.table.cell(rx.cond(row["actor"] != "", row["actor"], tr("audit.system"))),
-        rx.table.cell(S.t.get("role." + row["role"], row["role"])),
-        rx.table.cell(row["store"]),
-        rx.table.cell(
-            rx.vstack(
-                rx.code(row["action"], variant="ghost", size="1"),
-                rx.text(S.t.get("action." + row["action"], ""), size="1", color_scheme="gray"),
-                spacing="0",
-            )
-        ),
-        rx.table.cell(rx.text(row["target"], size="1")),
-        rx.table.cell(
-            rx.text(row["changes"], size="1", word_break="break-word"), max_width="420px"
-        ),
-        class_name="audit-row",
+def _action(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.code(row["action"], variant="ghost", size="1"),
+        rx.text(S.t.get("action." + row["action"], ""), size="1", color_scheme="gray"),
+        spacing="0",
     )
 
 
 def audit_table() -> rx.Component:
-    cols = ["time", "actor", "role", "store", "action", "target", "changes"]
-    return rx.cond(
-        S.total > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(tr(f"audit.col.{c}")) for c in cols])
+    return data_table(
+        [
+            Column(
+                tr("audit.col.time"),
+                cell=lambda r: rx.text(r["at"], size="1"),
+                props={"white_space": "nowrap"},
             ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            size="1",
-            width="100%",
-            id="audit-table",
+            Column(
+                tr("audit.col.actor"),
+                cell=lambda r: rx.cond(r["actor"] != "", r["actor"], tr("audit.system")),
+            ),
+            Column(tr("audit.col.role"), cell=lambda r: S.t.get("role." + r["role"], r["role"])),
+            Column(tr("audit.col.store"), "store"),
+            Column(tr("audit.col.action"), cell=_action),
+            Column(tr("audit.col.target"), cell=lambda r: rx.text(r["target"], size="1")),
+            Column(
+                tr("audit.col.changes"),
+                cell=lambda r: rx.text(r["changes"], size="1", word_break="break-word"),
+                props={"max_width": "420px"},
+            ),
+        ],
+        S.rows,
+        table_id="audit-table",
+        row_class="audit-row",
+        empty=tr("common.none"),
+        show=S.total > 0,
+        pager=Pager(
+            S.summary,
+            S.go_page(-1),
+            S.go_page(1),
+            S.page > 1,
+            S.page < S.pages,
+            tr("common.previous"),
+            tr("common.next"),
         ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+        size="1",
     )
 
 
@@ -397,14 +407,5 @@ def audit_page() -> rx.Component:
         filters(),
         verify_result(),
         audit_table(),
-        pager(
-            S.summary,
-            S.go_page(-1),
-            S.go_page(1),
-            S.page > 1,
-            S.page < S.pages,
-            tr("common.previous"),
-            tr("common.next"),
-        ),
         actions=actions,
     )

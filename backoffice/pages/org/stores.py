@@ -6,7 +6,9 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
 from backoffice.components.fields import labelled
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.pages.layout import shell
@@ -149,66 +151,56 @@ class StoresState(SessionState):
 S = StoresState
 
 
-def _row(row: rx.Var) -> rx.Component:
-    code = row["code"].to(str)
-    return rx.table.row(
-        rx.table.cell(
-            rx.hstack(
-                rx.code(code, variant="ghost"),
-                rx.cond(
-                    row["is_hq"].to(bool),
-                    rx.badge(tr("stores.hq"), color_scheme="violet", variant="soft"),
-                ),
-                spacing="2",
-                align="center",
-            )
+def _code(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.code(row["code"], variant="ghost"),
+        rx.cond(
+            row["is_hq"].to(bool),
+            rx.badge(tr("stores.hq"), color_scheme="violet", variant="soft"),
         ),
-        rx.table.cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(row["address"]),
-        rx.table.cell(row["phone"]),
-        rx.table.cell(row["timezone"]),
-        rx.table.cell(
-            rx.cond(
-                row["active"].to(bool),
-                rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
-                rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
-            )
+        spacing="2",
+        align="center",
+    )
+
+
+def _active(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["active"].to(bool),
+        rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
+        rx.badge(tr("common.inactive"), color_scheme="gray", variant="soft"),
+    )
+
+
+def _edit(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        S.perms.contains("stores.manage"),
+        rx.button(
+            rx.icon("pencil", size=14),
+            tr("common.edit"),
+            on_click=S.open_edit(row["id"].to(int)),
+            variant="soft",
+            size="1",
+            id="store-edit-" + row["code"].to(str),
         ),
-        rx.table.cell(
-            rx.cond(
-                S.perms.contains("stores.manage"),
-                rx.button(
-                    rx.icon("pencil", size=14),
-                    tr("common.edit"),
-                    on_click=S.open_edit(row["id"].to(int)),
-                    variant="soft",
-                    size="1",
-                    id="store-edit-" + code,
-                ),
-            )
-        ),
-        class_name="store-row",
-        id="store-row-" + code,
     )
 
 
 def store_table() -> rx.Component:
-    cols = ["code", "name", "address", "phone", "timezone", "status"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr(f"stores.{c}")) for c in cols],
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="store-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+    return data_table(
+        [
+            Column(tr("stores.code"), cell=_code),
+            Column(tr("stores.name"), cell=lambda r: rx.text(r["name"], weight="medium")),
+            Column(tr("stores.address"), "address"),
+            Column(tr("stores.phone"), "phone"),
+            Column(tr("stores.timezone"), "timezone"),
+            Column(tr("stores.status"), cell=_active),
+            Column("", cell=_edit),
+        ],
+        S.rows,
+        table_id="store-table",
+        row_class="store-row",
+        row_props=lambda r: {"id": "store-row-" + r["code"].to(str)},
+        empty=tr("common.none"),
     )
 
 
@@ -230,75 +222,48 @@ def _text(
 
 
 def store_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(
-                rx.cond(S.dialog == "edit", tr("stores.edit_title"), tr("stores.new_title"))
+    return form_dialog(
+        rx.cond(S.dialog == "edit", tr("stores.edit_title"), tr("stores.new_title")),
+        rx.grid(
+            _text("code", "stores.code", required=True, hint=tr("stores.code_hint"), max_length=32),
+            _text("name", "stores.name", required=True, max_length=100),
+            _text("phone", "stores.phone", type="tel", max_length=32),
+            _text(
+                "timezone",
+                "stores.timezone",
+                required=True,
+                hint=tr("stores.timezone_hint"),
+                custom_attrs={"list": "store-timezones"},
+                max_length=64,
             ),
-            rx.form(
-                rx.vstack(
-                    rx.grid(
-                        _text(
-                            "code",
-                            "stores.code",
-                            required=True,
-                            hint=tr("stores.code_hint"),
-                            max_length=32,
-                        ),
-                        _text("name", "stores.name", required=True, max_length=100),
-                        _text("phone", "stores.phone", type="tel", max_length=32),
-                        _text(
-                            "timezone",
-                            "stores.timezone",
-                            required=True,
-                            hint=tr("stores.timezone_hint"),
-                            custom_attrs={"list": "store-timezones"},
-                            max_length=64,
-                        ),
-                        columns="2",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.el.datalist(
-                        *[rx.el.option(value=zone) for zone in COMMON_ZONES],
-                        id="store-timezones",
-                    ),
-                    _text("address", "stores.address", max_length=300),
-                    rx.text(
-                        rx.hstack(
-                            rx.switch(name="active", id="store-active", default_checked=S.active),
-                            tr("common.active"),
-                            spacing="2",
-                            align="center",
-                        ),
-                        as_="label",
-                        size="2",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                            id="store-cancel",
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="store-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=S.save,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="store-form",
-            ),
-            max_width="600px",
+            columns="2",
+            spacing="3",
+            width="100%",
         ),
+        rx.el.datalist(*[rx.el.option(value=zone) for zone in COMMON_ZONES], id="store-timezones"),
+        _text("address", "stores.address", max_length=300),
+        rx.text(
+            rx.hstack(
+                rx.switch(name="active", id="store-active", default_checked=S.active),
+                tr("common.active"),
+                spacing="2",
+                align="center",
+            ),
+            as_="label",
+            size="2",
+        ),
+        on_submit=S.save,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="store-save",
+        cancel_id="store-cancel",
+        form_id="store-form",
+        form_key=S.form_version,
+        spacing="3",
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
+        max_width="600px",
     )
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.dialogs import form_dialog
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_when
@@ -197,121 +199,98 @@ class WebhooksState(SessionState):
 S = WebhooksState
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _active(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["active"].to(bool),
+        rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
+        rx.tooltip(
+            rx.badge(tr("common.inactive"), color_scheme="red", variant="soft"),
+            content=row["disabled_reason"].to(str),
+        ),
+    )
+
+
+def _sub_actions(row: rx.Var) -> rx.Component:
     sub_id = row["id"].to(int)
-    return rx.table.row(
-        rx.table.cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(rx.code(row["url"], variant="ghost", size="1")),
-        rx.table.cell(rx.text(row["events"], size="1")),
-        rx.table.cell(row["store"]),
-        rx.table.cell(
-            rx.cond(
-                row["active"].to(bool),
-                rx.badge(tr("common.active"), color_scheme="green", variant="soft"),
-                rx.tooltip(
-                    rx.badge(tr("common.inactive"), color_scheme="red", variant="soft"),
-                    content=row["disabled_reason"].to(str),
-                ),
-            )
+    return rx.hstack(
+        rx.button(
+            tr("webhooks.deliveries"),
+            variant="soft",
+            size="1",
+            on_click=S.show_log(sub_id),
+            class_name="webhook-log",
         ),
-        rx.table.cell(row["failures"]),
-        rx.table.cell(
-            rx.hstack(
-                rx.button(
-                    tr("webhooks.deliveries"),
-                    variant="soft",
-                    size="1",
-                    on_click=S.show_log(sub_id),
-                    class_name="webhook-log",
-                ),
-                rx.button(
-                    tr("common.edit"),
-                    variant="soft",
-                    size="1",
-                    on_click=S.open_edit(sub_id),
-                    class_name="webhook-edit",
-                ),
-                spacing="2",
-            )
+        rx.button(
+            tr("common.edit"),
+            variant="soft",
+            size="1",
+            on_click=S.open_edit(sub_id),
+            class_name="webhook-edit",
         ),
-        class_name="webhook-row",
+        spacing="2",
     )
 
 
 def sub_table() -> rx.Component:
-    cols = ["name", "url", "events", "store"]
-    return rx.cond(
-        S.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(tr(f"webhooks.{c}")) for c in cols],
-                    rx.table.column_header_cell(tr("api_keys.status")),
-                    rx.table.column_header_cell(tr("webhooks.failures")),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-            id="webhook-table",
-        ),
-        rx.callout(tr("common.none"), icon="info", color_scheme="gray"),
+    return data_table(
+        [
+            Column(tr("webhooks.name"), cell=lambda r: rx.text(r["name"], weight="medium")),
+            Column(tr("webhooks.url"), cell=lambda r: rx.code(r["url"], variant="ghost", size="1")),
+            Column(tr("webhooks.events"), cell=lambda r: rx.text(r["events"], size="1")),
+            Column(tr("webhooks.store"), "store"),
+            Column(tr("api_keys.status"), cell=_active),
+            Column(tr("webhooks.failures"), "failures"),
+            Column("", cell=_sub_actions),
+        ],
+        S.rows,
+        table_id="webhook-table",
+        row_class="webhook-row",
+        empty=tr("common.none"),
     )
 
 
-def _delivery(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row["created"]),
-        rx.table.cell(row["event"]),
-        rx.table.cell(
-            rx.badge(
-                row["status_label"],
-                color_scheme=rx.match(
-                    row["status"].to(str),
-                    ("delivered", "green"),
-                    ("failed", "red"),
-                    ("retrying", "amber"),
-                    "gray",
-                ),
-                variant="soft",
-            )
+def _delivery_status(row: rx.Var) -> rx.Component:
+    return rx.badge(
+        row["status_label"],
+        color_scheme=rx.match(
+            row["status"].to(str),
+            ("delivered", "green"),
+            ("failed", "red"),
+            ("retrying", "amber"),
+            "gray",
         ),
-        rx.table.cell(row["attempts"]),
-        rx.table.cell(row["response"]),
-        rx.table.cell(rx.text(row["error"], size="1")),
-        rx.table.cell(
-            rx.button(
-                tr("webhooks.redeliver"),
-                size="1",
-                variant="soft",
-                on_click=S.redeliver(row["id"].to(int)),
-                class_name="webhook-redeliver",
-            )
-        ),
-        class_name="delivery-row",
+        variant="soft",
+    )
+
+
+def _redeliver(row: rx.Var) -> rx.Component:
+    return rx.button(
+        tr("webhooks.redeliver"),
+        size="1",
+        variant="soft",
+        on_click=S.redeliver(row["id"].to(int)),
+        class_name="webhook-redeliver",
     )
 
 
 def delivery_panel() -> rx.Component:
-    cols = ["api_keys.created", "webhooks.event", "api_keys.status", "webhooks.attempts"]
     return rx.cond(
         S.log_for > 0,
         rx.vstack(
             rx.heading(tr("webhooks.deliveries"), " · ", S.log_title, size="4"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[rx.table.column_header_cell(tr(c)) for c in cols],
-                        rx.table.column_header_cell(tr("webhooks.response")),
-                        rx.table.column_header_cell(tr("webhooks.error")),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(S.deliveries, _delivery)),
-                variant="surface",
-                width="100%",
-                id="delivery-table",
+            data_table(
+                [
+                    Column(tr("api_keys.created"), "created"),
+                    Column(tr("webhooks.event"), "event"),
+                    Column(tr("api_keys.status"), cell=_delivery_status),
+                    Column(tr("webhooks.attempts"), "attempts"),
+                    Column(tr("webhooks.response"), "response"),
+                    Column(tr("webhooks.error"), cell=lambda r: rx.text(r["error"], size="1")),
+                    Column("", cell=_redeliver),
+                ],
+                S.deliveries,
+                table_id="delivery-table",
+                row_class="delivery-row",
             ),
             align="stretch",
             width="100%",
@@ -340,71 +319,48 @@ def _event_check(name: str) -> rx.Component:
     )
 
 
+def _store_select() -> rx.Component:
+    return rx.el.select(
+        rx.el.option(tr("webhooks.org"), value=""),
+        rx.foreach(S.store_options, lambda s: rx.el.option(s["label"], value=s["value"])),
+        name="store_id",
+        id="webhook-store",
+        default_value=S.values.get("store_id", ""),
+    )
+
+
 def sub_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("webhooks.new")),
-            rx.form(
-                rx.vstack(
-                    rx.text(tr("webhooks.name"), size="2", weight="medium"),
-                    rx.input(
-                        name="name", id="webhook-name", default_value=S.values.get("name", "")
-                    ),
-                    _error("name"),
-                    rx.text(tr("webhooks.url"), size="2", weight="medium"),
-                    rx.input(
-                        name="url",
-                        id="webhook-url",
-                        type="url",
-                        default_value=S.values.get("url", ""),
-                    ),
-                    _error("url"),
-                    rx.text(tr("webhooks.events"), size="2", weight="medium"),
-                    rx.grid(*[_event_check(e) for e in WEBHOOK_EVENTS], columns="2", spacing="2"),
-                    _error("events"),
-                    rx.text(tr("webhooks.store"), size="2", weight="medium"),
-                    rx.el.select(
-                        rx.el.option(tr("webhooks.org"), value=""),
-                        rx.foreach(
-                            S.store_options, lambda s: rx.el.option(s["label"], value=s["value"])
-                        ),
-                        name="store_id",
-                        id="webhook-store",
-                        default_value=S.values.get("store_id", ""),
-                    ),
-                    _error("store_id"),
-                    rx.text(
-                        rx.hstack(
-                            rx.switch(name="active", default_checked=S.active, id="webhook-active"),
-                            tr("common.active"),
-                            spacing="2",
-                            align="center",
-                        ),
-                        as_="label",
-                        size="2",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.close_dialog,
-                        ),
-                        rx.button(tr("common.save"), type="submit", id="webhook-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    align="stretch",
-                ),
-                on_submit=S.save,
-                reset_on_submit=False,
-                key=S.form_version,
-                id="webhook-form",
+    return form_dialog(
+        tr("webhooks.new"),
+        rx.text(tr("webhooks.name"), size="2", weight="medium"),
+        rx.input(name="name", id="webhook-name", default_value=S.values.get("name", "")),
+        _error("name"),
+        rx.text(tr("webhooks.url"), size="2", weight="medium"),
+        rx.input(name="url", id="webhook-url", type="url", default_value=S.values.get("url", "")),
+        _error("url"),
+        rx.text(tr("webhooks.events"), size="2", weight="medium"),
+        rx.grid(*[_event_check(e) for e in WEBHOOK_EVENTS], columns="2", spacing="2"),
+        _error("events"),
+        rx.text(tr("webhooks.store"), size="2", weight="medium"),
+        _store_select(),
+        _error("store_id"),
+        rx.text(
+            rx.hstack(
+                rx.switch(name="active", default_checked=S.active, id="webhook-active"),
+                tr("common.active"),
+                spacing="2",
+                align="center",
             ),
-            max_width="640px",
+            as_="label",
+            size="2",
         ),
+        on_submit=S.save,
+        save_label=tr("common.save"),
+        cancel_label=tr("common.cancel"),
+        on_cancel=S.close_dialog,
+        save_id="webhook-save",
+        form_id="webhook-form",
+        form_key=S.form_version,
         open=S.dialog != "",
         on_open_change=S.dialog_open_change,
     )

@@ -8,11 +8,12 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.components.fields import labelled
+from backoffice.components.dialogs import confirm_dialog
+from backoffice.components.fields import custom_field, custom_field_row, read_custom_value
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
-from backoffice.models import FieldType, TierMetric
+from backoffice.models import TierMetric
 from backoffice.pages.portal.sign_in import (
     MemberSessionState,
     MemberSignedOut,
@@ -21,8 +22,6 @@ from backoffice.pages.portal.sign_in import (
     phone_frame,
 )
 from backoffice.services.portal import self_service as member_self
-
-MULTI_SEP = "::"
 
 
 class MemberHomeState(MemberSessionState):
@@ -413,29 +412,19 @@ def member_rewards_page() -> rx.Component:
                 class_name="m-reward",
             ),
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title(mtr("portal.redeem")),
-                rx.alert_dialog.description(S.confirm_text, id="m-redeem-question"),
-                rx.hstack(
-                    rx.button(
-                        mtr("common.cancel"),
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=S.cancel_redeem,
-                        id="m-cancel-redeem",
-                    ),
-                    rx.button(
-                        mtr("portal.redeem_yes"), on_click=S.confirm_redeem, id="m-confirm-redeem"
-                    ),
-                    justify="end",
-                    spacing="2",
-                    margin_top="12px",
-                ),
-                max_width="340px",
-            ),
+        confirm_dialog(
+            mtr("portal.redeem"),
+            description=S.confirm_text,
+            description_id="m-redeem-question",
+            confirm_label=mtr("portal.redeem_yes"),
+            cancel_label=mtr("common.cancel"),
+            on_confirm=S.confirm_redeem,
+            on_cancel=S.cancel_redeem,
             open=S.confirm_open,
             on_open_change=S.redeem_dialog_changed,
+            confirm_id="m-confirm-redeem",
+            cancel_id="m-cancel-redeem",
+            max_width="340px",
         ),
         bottom_nav("rewards"),
     )
@@ -462,20 +451,9 @@ class MemberMeState(MemberSessionState):
         except (MemberSignedOut, DomainError) as exc:
             return self._fail(exc)
         self.fields = [
-            {
-                "key": f.key,
-                "label": f.label,
-                "type": f.type.value,
-                "options": list(f.options),
-                "help": f.help_text,
-                "value": ""
-                if values.get(f.key) is None or isinstance(values.get(f.key), list | bool)
-                else str(values.get(f.key)),
-                "checked": values.get(f.key) is True,
-                "chosen": list(values.get(f.key) or [])
-                if isinstance(values.get(f.key), list)
-                else [],
-            }
+            custom_field_row(
+                f.key, f.label, f.type.value, f.options, f.help_text, values.get(f.key)
+            )
             for f in defs
         ]
         self.consents = consents
@@ -500,17 +478,8 @@ class MemberMeState(MemberSessionState):
         with session_scope() as session:
             defs = member_self.editable_fields(session)
         for f in defs:
-            name = f"custom.{f.key}"
-            if f.type == FieldType.MULTI_CHOICE:
-                values[f.key] = [
-                    o
-                    for o in f.options
-                    if form.get(f"{name}{MULTI_SEP}{o}") in (True, "on", "true")
-                ]
-            elif f.type == FieldType.BOOLEAN:
-                values[f.key] = form.get(name) in (True, "on", "true")
-            else:
-                values[f.key] = str(form.get(name, ""))[:500]
+            value = read_custom_value(form, f.key, f.type.value, list(f.options))
+            values[f.key] = value[:500] if isinstance(value, str) else value
         self.errors = {}
         try:
             self._run(member_self.update_profile, values)
@@ -540,67 +509,6 @@ class MemberMeState(MemberSessionState):
         return rx.toast.success(self._tr("portal.delete_sent"))
 
 
-def _control(field: rx.Var) -> rx.Component:
-    key = field["key"].to(str)
-    name = "custom." + key
-    options = field["options"].to(list[str])
-    return rx.match(
-        field["type"],
-        (
-            "choice",
-            rx.select.root(
-                rx.select.trigger(placeholder=mtr("portal.choose"), width="100%", id="m-f-" + key),
-                rx.select.content(rx.foreach(options, lambda o: rx.select.item(o, value=o))),
-                name=name,
-                default_value=field["value"].to(str),
-            ),
-        ),
-        (
-            "multi_choice",
-            rx.hstack(
-                rx.foreach(
-                    options,
-                    lambda o: rx.text(
-                        rx.hstack(
-                            rx.checkbox(
-                                name=name + MULTI_SEP + o,
-                                default_checked=field["chosen"].to(list[str]).contains(o),
-                            ),
-                            o,
-                            spacing="1",
-                            align="center",
-                        ),
-                        as_="label",
-                        size="2",
-                    ),
-                ),
-                wrap="wrap",
-                spacing="3",
-                id="m-f-" + key,
-            ),
-        ),
-        (
-            "boolean",
-            rx.checkbox(name=name, default_checked=field["checked"].to(bool), id="m-f-" + key),
-        ),
-        (
-            "number",
-            rx.input(
-                name=name,
-                type="number",
-                step="any",
-                default_value=field["value"].to(str),
-                id="m-f-" + key,
-            ),
-        ),
-        (
-            "date",
-            rx.input(name=name, type="date", default_value=field["value"].to(str), id="m-f-" + key),
-        ),
-        rx.input(name=name, default_value=field["value"].to(str), id="m-f-" + key, size="3"),
-    )
-
-
 def _consent_row(channel: str) -> rx.Component:
     S = MemberMeState
     return rx.hstack(
@@ -616,85 +524,99 @@ def _consent_row(channel: str) -> rx.Component:
     )
 
 
+def _profile_card() -> rx.Component:
+    S = MemberMeState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(mtr("portal.profile"), size="4"),
+                rx.cond(
+                    S.fields.length() > 0,
+                    rx.vstack(
+                        rx.foreach(
+                            S.fields,
+                            lambda f: custom_field(
+                                f,
+                                S.errors,
+                                id_prefix="m-f-",
+                                choose_label=mtr("portal.choose"),
+                                size="3",
+                            ),
+                        ),
+                        rx.button(mtr("portal.save"), type="submit", id="m-save-profile"),
+                        spacing="3",
+                        align="stretch",
+                    ),
+                    rx.text(mtr("portal.profile_none"), size="2", color_scheme="gray"),
+                ),
+                spacing="3",
+                align="stretch",
+            ),
+            on_submit=S.save_profile,
+            reset_on_submit=False,
+            key=S.form_version,
+        ),
+    )
+
+
+def _marketing_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(mtr("portal.marketing"), size="4"),
+            _consent_row("sms"),
+            _consent_row("email"),
+            rx.text(mtr("portal.marketing_help"), size="1", color_scheme="gray"),
+            spacing="2",
+        )
+    )
+
+
+def _delete_card() -> rx.Component:
+    S = MemberMeState
+    return rx.card(
+        rx.vstack(
+            rx.heading(mtr("portal.delete_account"), size="4"),
+            rx.text(mtr("portal.delete_help"), size="1", color_scheme="gray"),
+            rx.cond(
+                S.deletion_pending != "",
+                rx.callout(S.deletion_pending, icon="clock", id="m-deletion-pending"),
+                rx.form(
+                    rx.vstack(
+                        rx.input(
+                            name="reason",
+                            placeholder=mtr("portal.delete_reason"),
+                            max_length=300,
+                        ),
+                        rx.button(
+                            mtr("portal.delete_submit"),
+                            type="submit",
+                            color_scheme="red",
+                            variant="soft",
+                            id="m-delete",
+                        ),
+                        spacing="2",
+                        align="stretch",
+                    ),
+                    on_submit=S.request_deletion,
+                ),
+            ),
+            spacing="2",
+            align="stretch",
+        )
+    )
+
+
 @rx.page(
     route="/m/me",
     title="我的 · Member",
     on_load=[MemberSessionState.require_member, MemberMeState.open_me],
 )
 def member_me_page() -> rx.Component:
-    S = MemberMeState
     return phone_frame(
         brand(),
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading(mtr("portal.profile"), size="4"),
-                    rx.cond(
-                        S.fields.length() > 0,
-                        rx.vstack(
-                            rx.foreach(
-                                S.fields,
-                                lambda f: labelled(
-                                    f["label"],
-                                    _control(f),
-                                    S.errors.get("custom." + f["key"].to(str), ""),
-                                    hint=f["help"],
-                                ),
-                            ),
-                            rx.button(mtr("portal.save"), type="submit", id="m-save-profile"),
-                            spacing="3",
-                            align="stretch",
-                        ),
-                        rx.text(mtr("portal.profile_none"), size="2", color_scheme="gray"),
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=S.save_profile,
-                reset_on_submit=False,
-                key=S.form_version,
-            ),
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading(mtr("portal.marketing"), size="4"),
-                _consent_row("sms"),
-                _consent_row("email"),
-                rx.text(mtr("portal.marketing_help"), size="1", color_scheme="gray"),
-                spacing="2",
-            )
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading(mtr("portal.delete_account"), size="4"),
-                rx.text(mtr("portal.delete_help"), size="1", color_scheme="gray"),
-                rx.cond(
-                    S.deletion_pending != "",
-                    rx.callout(S.deletion_pending, icon="clock", id="m-deletion-pending"),
-                    rx.form(
-                        rx.vstack(
-                            rx.input(
-                                name="reason",
-                                placeholder=mtr("portal.delete_reason"),
-                                max_length=300,
-                            ),
-                            rx.button(
-                                mtr("portal.delete_submit"),
-                                type="submit",
-                                color_scheme="red",
-                                variant="soft",
-                                id="m-delete",
-                            ),
-                            spacing="2",
-                            align="stretch",
-                        ),
-                        on_submit=S.request_deletion,
-                    ),
-                ),
-                spacing="2",
-                align="stretch",
-            )
-        ),
+        _profile_card(),
+        _marketing_card(),
+        _delete_card(),
         rx.button(
             mtr("portal.sign_out"),
             on_click=MemberSessionState.sign_out,

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_day, format_money
@@ -13,11 +14,10 @@ from backoffice.pages.layout import shell
 from backoffice.pages.reports.filters import (
     ALL,
     ReportFilterState,
-    export_buttons,
     export_progress,
     filter_bar,
     need_reports,
-    report_table,
+    report_downloads,
 )
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.reports.churn import ChurnRule, churn_list
@@ -166,41 +166,28 @@ def churn_page() -> rx.Component:
         filter_bar(ChurnState, ChurnState.apply, factor, dates=False),
         rx.text(tr("churn.help"), size="1", color_scheme="gray"),
         export_progress(ChurnState),
-        rx.hstack(
-            rx.text(ChurnState.summary, weight="medium", id="churn-summary"),
-            rx.spacer(),
-            winback,
-            export_buttons(ChurnState, ChurnState.download("csv"), ChurnState.download("xlsx")),
-            width="100%",
-            align="center",
-        ),
-        report_table(
+        data_table(
             [
-                "report.col.member_no",
-                "report.col.name",
-                "report.col.store",
-                "report.col.last_sale",
-                "report.col.days_since",
-                "report.col.usual_gap_days",
-                "churn.overdue",
-                "report.col.visits",
-                "report.col.spend_cents",
-            ],
-            rx.foreach(
-                ChurnState.rows,
-                lambda r: rx.table.row(
-                    rx.table.cell(rx.link(r["no"], href="/member?id=" + r["id"])),
-                    rx.table.cell(r["name"]),
-                    rx.table.cell(r["store"]),
-                    rx.table.cell(r["last"]),
-                    rx.table.cell(r["since"]),
-                    rx.table.cell(r["gap"]),
-                    rx.table.cell(r["overdue"]),
-                    rx.table.cell(r["visits"]),
-                    rx.table.cell(r["spend"]),
-                    class_name="churn-row",
+                Column(
+                    tr("report.col.member_no"),
+                    cell=lambda r: rx.link(r["no"], href="/member?id=" + r["id"]),
                 ),
+                Column(tr("report.col.name"), "name"),
+                Column(tr("report.col.store"), "store"),
+                Column(tr("report.col.last_sale"), "last"),
+                Column(tr("report.col.days_since"), "since"),
+                Column(tr("report.col.usual_gap_days"), "gap"),
+                Column(tr("churn.overdue"), "overdue"),
+                Column(tr("report.col.visits"), "visits"),
+                Column(tr("report.col.spend_cents"), "spend"),
+            ],
+            ChurnState.rows,
+            table_id="churn-table",
+            row_class="churn-row",
+            caption=rx.text(ChurnState.summary, weight="medium", id="churn-summary"),
+            actions=[winback],
+            downloads=report_downloads(
+                ChurnState, ChurnState.download("csv"), ChurnState.download("xlsx")
             ),
-            "churn-table",
         ),
     )

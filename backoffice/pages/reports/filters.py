@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.tables import Download, download_buttons
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.pages.session import SessionState, SignedOut, tr
@@ -171,29 +172,17 @@ def filter_bar(
     )
 
 
+def report_downloads(state: type[ReportFilterState], csv: Any, xlsx: Any) -> list[Download]:
+    """CSV and Excel buttons for whoever may export reports, off while an export runs."""
+    shown = state.perms.contains("reports.export")
+    return [
+        Download(tr("report.csv"), csv, "file-text", state.exporting, shown),
+        Download(tr("report.xlsx"), xlsx, "sheet", state.exporting, shown),
+    ]
+
+
 def export_buttons(state: type[ReportFilterState], csv: Any, xlsx: Any) -> rx.Component:
-    return rx.cond(
-        state.perms.contains("reports.export"),
-        rx.hstack(
-            rx.button(
-                rx.icon("file-text", size=12),
-                tr("report.csv"),
-                size="1",
-                variant="soft",
-                on_click=csv,
-                disabled=state.exporting,
-            ),
-            rx.button(
-                rx.icon("sheet", size=12),
-                tr("report.xlsx"),
-                size="1",
-                variant="soft",
-                on_click=xlsx,
-                disabled=state.exporting,
-            ),
-            spacing="1",
-        ),
-    )
+    return download_buttons(report_downloads(state, csv, xlsx))
 
 
 def export_progress(state: type[ReportFilterState]) -> rx.Component:
@@ -211,13 +200,3 @@ def need_reports(state: SessionState) -> Any:
     if "reports.read" not in state.perms:
         return rx.redirect("/members")
     return None
-
-
-def report_table(headers: list[str], body: Any, table_id: str) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(tr(h)) for h in headers])),
-        rx.table.body(body),
-        variant="surface",
-        width="100%",
-        id=table_id,
-    )

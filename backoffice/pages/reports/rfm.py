@@ -8,6 +8,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from backoffice.components import report_charts
+from backoffice.components.dialogs import confirm_dialog
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
@@ -15,11 +17,10 @@ from backoffice.money import parse_int, parse_yuan
 from backoffice.pages.layout import shell
 from backoffice.pages.reports.filters import (
     ReportFilterState,
-    export_buttons,
     export_progress,
     filter_bar,
     need_reports,
-    report_table,
+    report_downloads,
 )
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.reports.rfm import (
@@ -171,67 +172,84 @@ class RfmState(ReportFilterState):
             yield item
 
 
-def _group_row(g: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(g["label"], weight="medium")),
-        rx.table.cell(g["members"]),
-        rx.table.cell(g["spend"]),
-        rx.table.cell(g["avg_spend"]),
-        rx.table.cell(g["recency"]),
-        rx.table.cell(g["frequency"]),
-        rx.table.cell(
-            rx.hstack(
-                rx.button(
-                    tr("rfm.show_members"),
-                    size="1",
-                    variant="soft",
-                    on_click=RfmState.show_group(g["key"]),
-                ),
-                rx.cond(
-                    RfmState.perms.contains("workflows.design"),
-                    rx.button(
-                        tr("rfm.save_segment"),
-                        size="1",
-                        on_click=RfmState.open_save(g["key"]),
-                        class_name="save-segment",
-                    ),
-                ),
-                spacing="1",
-            )
+def _group_actions(g: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            tr("rfm.show_members"),
+            size="1",
+            variant="soft",
+            on_click=RfmState.show_group(g["key"]),
         ),
-        class_name="rfm-row",
+        rx.cond(
+            RfmState.perms.contains("workflows.design"),
+            rx.button(
+                tr("rfm.save_segment"),
+                size="1",
+                on_click=RfmState.open_save(g["key"]),
+                class_name="save-segment",
+            ),
+        ),
+        spacing="1",
+    )
+
+
+def group_table() -> rx.Component:
+    return data_table(
+        [
+            Column(tr("report.col.group"), cell=lambda g: rx.text(g["label"], weight="medium")),
+            Column(tr("report.col.members"), "members"),
+            Column(tr("report.col.spend_cents"), "spend"),
+            Column(tr("report.col.avg_spend_cents"), "avg_spend"),
+            Column(tr("report.col.recency_days"), "recency"),
+            Column(tr("report.col.frequency"), "frequency"),
+            Column(tr("common.actions"), cell=_group_actions),
+        ],
+        RfmState.groups,
+        table_id="rfm-table",
+        row_class="rfm-row",
+        downloads=report_downloads(
+            RfmState, RfmState.download("groups", "csv"), RfmState.download("groups", "xlsx")
+        ),
+    )
+
+
+def member_table() -> rx.Component:
+    return data_table(
+        [
+            Column(
+                tr("report.col.member_no"),
+                cell=lambda m: rx.link(m["no"], href="/member?id=" + m["id"]),
+            ),
+            Column(tr("report.col.name"), "name"),
+            Column(tr("report.col.store"), "store"),
+            Column(tr("report.col.recency_days"), "recency"),
+            Column(tr("report.col.frequency"), "frequency"),
+            Column(tr("report.col.spend_cents"), "spend"),
+        ],
+        RfmState.members,
+        table_id="rfm-members",
+        caption=rx.heading(tr("rfm.members_of"), size="3"),
+        downloads=report_downloads(
+            RfmState, RfmState.download("members", "csv"), RfmState.download("members", "xlsx")
+        ),
     )
 
 
 def _save_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("rfm.save_segment")),
-            rx.form(
-                rx.vstack(
-                    rx.input(name="name", placeholder=tr("rfm.segment_name"), id="segment-name"),
-                    rx.cond(
-                        RfmState.save_error != "",
-                        rx.text(RfmState.save_error, color_scheme="red", size="1"),
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            tr("common.cancel"),
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=RfmState.close_save,
-                        ),
-                        rx.button(tr("common.confirm"), type="submit", id="segment-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=RfmState.save_segment,
-            ),
+    return confirm_dialog(
+        tr("rfm.save_segment"),
+        rx.input(name="name", placeholder=tr("rfm.segment_name"), id="segment-name"),
+        rx.cond(
+            RfmState.save_error != "",
+            rx.text(RfmState.save_error, color_scheme="red", size="1"),
         ),
+        confirm_label=tr("common.confirm"),
+        cancel_label=tr("common.cancel"),
+        on_confirm=RfmState.save_segment,
+        on_cancel=RfmState.close_save,
+        form=True,
         open=RfmState.save_open,
+        confirm_id="segment-confirm",
     )
 
 
@@ -265,64 +283,11 @@ def rfm_page() -> rx.Component:
         filter_bar(RfmState, RfmState.apply, thresholds, dates=False),
         rx.text(tr("rfm.help"), size="1", color_scheme="gray"),
         export_progress(RfmState),
-        rx.hstack(
-            rx.spacer(),
-            export_buttons(
-                RfmState, RfmState.download("groups", "csv"), RfmState.download("groups", "xlsx")
-            ),
-            width="100%",
-        ),
-        report_table(
-            [
-                "report.col.group",
-                "report.col.members",
-                "report.col.spend_cents",
-                "report.col.avg_spend_cents",
-                "report.col.recency_days",
-                "report.col.frequency",
-                "common.actions",
-            ],
-            rx.foreach(RfmState.groups, _group_row),
-            "rfm-table",
-        ),
+        group_table(),
         rx.plotly(data=RfmState.fig, config={"displaylogo": False}, width="100%", id="rfm-chart"),
         rx.cond(
             RfmState.selected != "",
-            rx.vstack(
-                rx.hstack(
-                    rx.heading(tr("rfm.members_of"), size="3"),
-                    rx.spacer(),
-                    export_buttons(
-                        RfmState,
-                        RfmState.download("members", "csv"),
-                        RfmState.download("members", "xlsx"),
-                    ),
-                    width="100%",
-                ),
-                report_table(
-                    [
-                        "report.col.member_no",
-                        "report.col.name",
-                        "report.col.store",
-                        "report.col.recency_days",
-                        "report.col.frequency",
-                        "report.col.spend_cents",
-                    ],
-                    rx.foreach(
-                        RfmState.members,
-                        lambda m: rx.table.row(
-                            rx.table.cell(rx.link(m["no"], href="/member?id=" + m["id"])),
-                            rx.table.cell(m["name"]),
-                            rx.table.cell(m["store"]),
-                            rx.table.cell(m["recency"]),
-                            rx.table.cell(m["frequency"]),
-                            rx.table.cell(m["spend"]),
-                        ),
-                    ),
-                    "rfm-members",
-                ),
-                width="100%",
-            ),
+            rx.vstack(member_table(), width="100%"),
         ),
         _save_dialog(),
     )

@@ -6,17 +6,17 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
 from backoffice.pages.layout import shell
 from backoffice.pages.reports.filters import (
     ReportFilterState,
-    export_buttons,
     export_progress,
     filter_bar,
     need_reports,
-    report_table,
+    report_downloads,
 )
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.reports.store_staff import staff_performance, store_comparison
@@ -105,24 +105,16 @@ def stores_report_page() -> rx.Component:
         tr("report.stores_title"),
         filter_bar(StoresReportState, StoresReportState.apply),
         export_progress(StoresReportState),
-        rx.hstack(
-            rx.spacer(),
-            export_buttons(
+        data_table(
+            [Column(tr(h), k) for h, k in zip(headers, keys, strict=True)],
+            StoresReportState.rows,
+            table_id="stores-table",
+            row_class="store-row",
+            downloads=report_downloads(
                 StoresReportState,
                 StoresReportState.download("csv"),
                 StoresReportState.download("xlsx"),
             ),
-            width="100%",
-        ),
-        report_table(
-            headers,
-            rx.foreach(
-                StoresReportState.rows,
-                lambda r: rx.table.row(
-                    *[rx.table.cell(r[k]) for k in keys], class_name="store-row"
-                ),
-            ),
-            "stores-table",
         ),
     )
 
@@ -188,23 +180,15 @@ def staff_report_page() -> rx.Component:
         tr("report.staff_title"),
         filter_bar(StaffReportState, StaffReportState.apply),
         export_progress(StaffReportState),
-        rx.hstack(
-            rx.spacer(),
-            export_buttons(
+        data_table(
+            [Column(tr(h), k) for h, k in zip(headers, keys, strict=True)],
+            StaffReportState.rows,
+            table_id="staff-table",
+            row_class="staff-row",
+            downloads=report_downloads(
                 StaffReportState,
                 StaffReportState.download("csv"),
                 StaffReportState.download("xlsx"),
             ),
-            width="100%",
-        ),
-        report_table(
-            headers,
-            rx.foreach(
-                StaffReportState.rows,
-                lambda r: rx.table.row(
-                    *[rx.table.cell(r[k]) for k in keys], class_name="staff-row"
-                ),
-            ),
-            "staff-table",
         ),
     )
