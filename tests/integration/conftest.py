@@ -48,3 +48,18 @@ def run_worker_burst(database_url: str, redis_url: str, tmp_path: Path, timeout:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout + done.stderr
+
+
+@pytest.fixture
+def process_db(engine, monkeypatch):  # noqa: ANN001, ANN201
+    """The test's database as this process's own (DATABASE_URL), so code that opens its own
+    sessions (the executor, the scheduler) writes where the test reads."""
+    from backoffice.db import get_engine
+    from backoffice.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield engine
+    get_settings.cache_clear()
+    get_engine.cache_clear()

@@ -12,15 +12,11 @@ birthday campaign sends once. The processes run on the suite's clock (tests/cloc
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -41,6 +37,7 @@ from backoffice.workflows.campaigns.lifecycle import (
     publish_workflow,
 )
 from tests.integration.conftest import ROOT
+from tests.integration.processes import kill_tree, spawn, stop, wait_for
 from tests.unit.workflow_fixtures import chain, edge, node
 
 pytestmark = pytest.mark.integration
@@ -51,58 +48,6 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _spawn(env: dict[str, str], *args: str, start: datetime | None = None) -> subprocess.Popen:
-    """A process on the real clock, or (with `start`) on a clock starting then."""
-    argv = [sys.executable, "-m", *args]
-    if start is not None:
-        argv = [sys.executable, "-m", "tests.clocked", *args]
-        env = dict(env, TEST_START=start.isoformat())
-    return subprocess.Popen(
-        argv,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _kill_tree(proc: subprocess.Popen) -> None:
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, todo = [], [proc.pid]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo += parents.get(pid, [])
-    for pid in tree:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-
-
-def _wait(check, timeout: float, what: str) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.5)
 
 
 def _scalar(engine, stmt) -> int:  # noqa: ANN001
@@ -226,10 +171,10 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
     ids = _seed(engine)
     port = _port()
     procs = {
-        "scheduler": _spawn(env, "backoffice.cli", "scheduler"),
-        "worker1": _spawn(env, "backoffice.cli", "worker"),
-        "worker2": _spawn(env, "backoffice.cli", "worker"),
-        "api": _spawn(
+        "scheduler": spawn(env, "backoffice.cli", "scheduler"),
+        "worker1": spawn(env, "backoffice.cli", "worker"),
+        "worker2": spawn(env, "backoffice.cli", "worker"),
+        "api": spawn(
             env,
             "granian",
             "--interface",
@@ -244,14 +189,14 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
     }
     try:
         # 1. the per-minute schedule fires in each of two consecutive minutes
-        _wait(
+        wait_for(
             lambda: len(_schedule_minutes(engine, ids["every_minute"])) >= 2,
             150,
             "two minutes of the per-minute schedule",
         )
         # 2. a campaign started through the API; a worker killed mid-campaign, horse and all
         api = f"http://127.0.0.1:{port}/api/v1"
-        _wait(lambda: _up(api), 60, "the API")
+        wait_for(lambda: _up(api), 60, "the API")
         started = httpx.post(
             f"{api}/workflows/{ids['campaign']}/runs",
             headers={"Authorization": f"Bearer {ids['token']}"},
@@ -260,9 +205,9 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
         assert started.status_code == 201, started.text
         assert started.json()["runs_started"] == CAMPAIGN
         messages = select(func.count()).select_from(OutboxMessage)
-        _wait(lambda: _scalar(engine, messages) >= 300, 120, "the campaign's first batch")
-        _kill_tree(procs["worker1"])
-        procs["worker1"] = _spawn(env, "backoffice.cli", "worker")
+        wait_for(lambda: _scalar(engine, messages) >= 300, 120, "the campaign's first batch")
+        kill_tree(procs["worker1"])
+        procs["worker1"] = spawn(env, "backoffice.cli", "worker")
         done = (
             select(func.count())
             .select_from(WorkflowRun)
@@ -271,7 +216,7 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
                 col(WorkflowRun.status) == RunStatus.COMPLETED,
             )
         )
-        _wait(lambda: _scalar(engine, done) == CAMPAIGN, 180, "every campaign run completed")
+        wait_for(lambda: _scalar(engine, done) == CAMPAIGN, 180, "every campaign run completed")
         with Session(engine) as session:
             per_member = session.exec(
                 select(OutboxMessage.member_id, func.count())
@@ -287,14 +232,14 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
         assert len(per_member) == CAMPAIGN and {n for _m, n in per_member} == {1}
         assert len(grants) == CAMPAIGN and {n for _m, n in grants} == {1}
         # 3. the scheduler down for three minutes: the missed minutes fire once each
-        _stop(procs["scheduler"])
+        stop(procs["scheduler"])
         before = _schedule_minutes(engine, ids["every_minute"])
         later = datetime.now(UTC) + timedelta(minutes=3)
         for name in ("worker1", "worker2"):  # the whole shape moves on three minutes
-            _stop(procs[name])
-            procs[name] = _spawn(env, "backoffice.cli", "worker", start=later)
-        procs["scheduler"] = _spawn(env, "backoffice.cli", "scheduler", start=later)
-        _wait(
+            stop(procs[name])
+            procs[name] = spawn(env, "backoffice.cli", "worker", start=later)
+        procs["scheduler"] = spawn(env, "backoffice.cli", "scheduler", start=later)
+        wait_for(
             lambda: len(_schedule_minutes(engine, ids["every_minute"])) >= len(before) + 3,
             90,
             "the missed minutes",
@@ -320,11 +265,11 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
             .select_from(OutboxMessage)
             .where(OutboxMessage.member_id == ids["birthday_member"])
         )
-        _wait(lambda: _scalar(engine, sent) >= 2, 60, "the birthday message")
+        wait_for(lambda: _scalar(engine, sent) >= 2, 60, "the birthday message")
         assert _scalar(engine, sent) == 2  # the campaign's message and the greeting
     finally:
         for proc in procs.values():
-            _stop(proc)
+            stop(proc)
 
 
 def _up(api: str) -> bool:

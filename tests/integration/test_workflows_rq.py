@@ -7,7 +7,6 @@ still leaves exactly one message per member; a failing webhook retries, then sho
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -48,6 +47,7 @@ from backoffice.workflows.campaigns.lifecycle import (
 from backoffice.workflows.executor import RQExecutor
 from tests.clock import clock_env, clocked_command
 from tests.integration.conftest import ROOT, run_worker_burst
+from tests.integration.processes import kill_tree
 from tests.unit.workflow_fixtures import chain, edge, node
 
 pytestmark = pytest.mark.integration
@@ -77,26 +77,6 @@ def _worker(env: dict[str, str], burst: bool = False) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """SIGKILL a process and every descendant (RQ's work horse has its own process group)."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, todo = [], [proc.pid]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo += parents.get(pid, [])
-    for pid in tree:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    proc.wait(timeout=30)
 
 
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
@@ -306,7 +286,7 @@ def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
     _wait_for(lambda: _count(engine, OutboxMessage) >= 100, timeout=300)
     started = StartedJobRegistry("default", connection=world["redis"])
     _wait_for(lambda: bool(started.get_job_ids()), timeout=60)  # a batch is in a work horse
-    _kill_tree(first)  # mid-campaign: the worker and its work horse, as an OOM kill does
+    kill_tree(first)  # mid-campaign: the worker and its work horse, as an OOM kill does
     done_before = _count(engine, OutboxMessage)
     assert done_before < members
     # The scheduler's tick a little later sees the killed batch's job silent: its runs go
