@@ -119,6 +119,16 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(_args: argparse.Namespace) -> int:
+    """What /readyz and the operations page show, on the command line; exit 1 if not ready."""
+    from backoffice.workflows.operations import configured_redis, status_lines, take_snapshot
+
+    snap = take_snapshot(configured_redis())
+    for line in status_lines(snap):
+        console.print(line, highlight=False)
+    return 0 if snap.ready else 1
+
+
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
     from backoffice.services.org.audit import verify_chain
@@ -335,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     scheduler.add_argument("--url", default=None)
     scheduler.set_defaults(func=cmd_scheduler)
+    sub.add_parser(
+        "status", help="scheduler, queues, workers, runs and messages; exit 1 if not ready"
+    ).set_defaults(func=cmd_status)
     audit_cmd = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)

@@ -10,14 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 import backoffice.models  # noqa: F401  (tables registered before any query)
 import backoffice.workflows  # noqa: F401  (committed events wake the dispatcher at once)
 from backoffice.api import errors, loyalty, members, org
 from backoffice.api.errors import ApiError
 from backoffice.api.schemas import ErrorOut
+from backoffice.workflows.operations import (
+    SnapshotCollector,
+    configured_redis,
+    readiness,
+    take_snapshot,
+)
 
 PREFIX = "/api/v1"
 
@@ -62,6 +69,26 @@ window.ui = SwaggerUIBundle({{url: "{prefix}/openapi.json", dom_id: "#swagger-ui
 </script></body></html>"""
 
 
+def _health_routes(app: FastAPI) -> None:
+    """/healthz (the process answers), /readyz (database, Redis, a scheduler heartbeat in the
+    last 3 minutes, a live worker) and /metrics (Prometheus text format)."""
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        body = readiness(take_snapshot(configured_redis()))
+        return JSONResponse(body, status_code=200 if body["ready"] else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        registry = CollectorRegistry()
+        registry.register(SnapshotCollector(configured_redis()))
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Back-office API",
@@ -83,6 +110,7 @@ def create_app() -> FastAPI:
         return HTMLResponse(_DOCS_HTML.format(prefix=PREFIX))
 
     app.mount(f"{PREFIX}/docs/assets", StaticFiles(directory=_SWAGGER), name="api-docs-assets")
+    _health_routes(app)
 
     @app.api_route(
         PREFIX + "/{rest:path}",

@@ -155,3 +155,23 @@ def test_owner_imports_members_from_csv_after_a_dry_run(page, tmp_path):
     page.fill("#member-search", "好会员")
     page.click("#member-search-go")
     expect(page.locator("#member-table")).to_have_count(0)
+
+
+def test_health_readiness_and_metrics_of_the_running_product(app_url):  # noqa: ANN001
+    """`make run` serves /healthz, /readyz and /metrics on its one port; its scheduler and
+    worker make it ready."""
+    import time
+
+    import httpx
+
+    with httpx.Client(base_url=app_url, timeout=30) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        deadline = time.monotonic() + 90
+        while (ready := http.get("/readyz")).status_code != 200:
+            assert time.monotonic() < deadline, ready.json()
+            time.sleep(2)
+        checks = ready.json()["checks"]
+        assert checks["database"] and checks["redis"] and checks["workers_alive"] >= 1
+        metrics = http.get("/metrics")
+        assert metrics.status_code == 200
+        assert "backoffice_ready 1.0" in metrics.text
