@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +19,17 @@ from backoffice.queue import clear_stale_embedded_redis
 LEFTOVER = [sys.executable, "-c", "import time; time.sleep(120)", "backoffice-worker-leftover"]
 
 
+def _started(argv: list[str]) -> subprocess.Popen:
+    """A process whose command line /proc already shows (it is empty until exec is done)."""
+    proc = subprocess.Popen(argv, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while not Path(f"/proc/{proc.pid}/cmdline").read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return proc
+
+
 def test_what_a_killed_run_left_running_is_stopped(tmp_path):
-    leftover = subprocess.Popen(LEFTOVER, start_new_session=True)
+    leftover = _started(LEFTOVER)
     try:
         (tmp_path / launcher.RUN_FILE).write_text(
             json.dumps({"launcher": 2**22 + 12345, "children": [leftover.pid]})
@@ -32,7 +43,7 @@ def test_what_a_killed_run_left_running_is_stopped(tmp_path):
 
 
 def test_a_pid_reused_by_another_program_is_left_alone(tmp_path):
-    other = subprocess.Popen(["sleep", "60"])
+    other = _started(["sleep", "60"])
     try:
         (tmp_path / launcher.RUN_FILE).write_text(json.dumps({"children": [other.pid]}))
         assert launcher.stop_previous_run(tmp_path) == []
@@ -42,7 +53,7 @@ def test_a_pid_reused_by_another_program_is_left_alone(tmp_path):
 
 
 def test_a_run_still_alive_on_the_same_folder_is_refused(tmp_path):
-    alive = subprocess.Popen(LEFTOVER, start_new_session=True)
+    alive = _started(LEFTOVER)
     try:
         (tmp_path / launcher.RUN_FILE).write_text(json.dumps({"launcher": alive.pid}))
         with pytest.raises(SystemExit, match="Another `make run`"):
