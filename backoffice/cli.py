@@ -133,8 +133,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """A backup file: the dump and a manifest (schema, row counts, checksums, audit head)."""
     import time
 
-    from backoffice.backup import BackupError, backup
     from backoffice.db import get_engine
+    from backoffice.services.operations.backup import BackupError, backup
     from backoffice.settings import get_settings
 
     target = (
@@ -156,8 +156,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database by a backup, only after it is checked whole and verified."""
     import time
 
-    from backoffice.backup import BackupError, restore
     from backoffice.db import get_engine
+    from backoffice.services.operations.backup import BackupError, restore
 
     started = time.monotonic()
     try:

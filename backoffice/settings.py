@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # stay "running" before the reconciler decides its job was lost.
     workflow_retry_seconds: str = "10,60,300"
     workflow_stale_seconds: int = 600
+    # Nightly backups (off while empty): a folder, and how many of them to keep.
+    backup_dir: str = ""
+    backup_keep: int = 7
     # How far back a scheduler that was down catches up on missed time triggers.
     scheduler_catchup_hours: int = 24
     workflow_batch: int = 1000  # runs per RQ job

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console  # noqa: E402
 
-from backoffice.backup import backup, restore  # noqa: E402
 from backoffice.db import make_engine  # noqa: E402
+from backoffice.services.operations.backup import backup, restore  # noqa: E402
 from bench.member_search import generate  # noqa: E402
 
 console = Console()

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, delete
 
-from backoffice.db import session_scope
+from backoffice.db import get_engine, session_scope
 from backoffice.models import SchedulerState, StaffSession
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.nightly import run_nightly
+from backoffice.services.operations.backup import nightly_backup
 from backoffice.settings import get_settings
 
 
@@ -32,6 +34,15 @@ def nightly_loyalty(day: str | None = None) -> dict[str, int]:
         report = run_nightly(session)
         write_state(session, "nightly.last", day or local_today().isoformat())
     return asdict(report)
+
+
+def backup_tonight(day: str) -> str:
+    """The nightly backup (BACKUP_DIR, keeping BACKUP_KEEP), recorded as done for the day."""
+    settings = get_settings()
+    file = nightly_backup(get_engine(), Path(settings.backup_dir), day, settings.backup_keep)
+    with session_scope() as session:
+        write_state(session, "backup.last", day)
+    return str(file)
 
 
 def local_today() -> date:

@@ -54,6 +54,7 @@ HEARTBEAT_KEY = "backoffice:scheduler:heartbeat"
 LEASE_SECONDS = 30
 PASS_SECONDS = 5
 NIGHTLY_HOUR = 3  # local time of the nightly loyalty run
+BACKUP_HOUR = 2  # local time of the nightly backup (before the loyalty run changes much)
 SESSION_PURGE_EVERY = timedelta(hours=6)
 # A job that has not beaten for this long (workers beat every 10 s) lost its runs.
 JOB_SILENT = timedelta(seconds=45)
@@ -223,6 +224,7 @@ class Scheduler:
             self._guarded("tick", lambda: self._tick(now, report), report)
             self._guarded("nightly", lambda: self._nightly(now), report)
             self._guarded("sessions", lambda: self._sessions(now), report)
+            self._guarded("backup", lambda: self._backup(now), report)
         self._heartbeat(now, report)
         return report
 
@@ -275,6 +277,25 @@ class Scheduler:
             housekeeping.nightly_loyalty, today, job_id=job_id, job_timeout=3 * 3600
         )
         log.info("queued the nightly loyalty run for %s", today)
+
+    def _backup(self, now: datetime) -> None:
+        """With BACKUP_DIR set: one backup a local day from BACKUP_HOUR, kept BACKUP_KEEP."""
+        if not get_settings().backup_dir:
+            return
+        local = now.astimezone(ZoneInfo(get_settings().default_timezone))
+        if local.hour < BACKUP_HOUR:
+            return
+        today = local.date().isoformat()
+        with session_scope(self.engine) as session:
+            if read_state(session, "backup.last") == today:
+                return
+        job_id = f"backup-{today}"
+        job = Job.fetch_many([job_id], connection=self.redis)[0]
+        if job is not None and job.get_status(refresh=False) not in LOST_JOB_STATUSES:
+            return
+        Queue("default", connection=self.redis).enqueue(
+            housekeeping.backup_tonight, today, job_id=job_id, job_timeout=3 * 3600
+        )
 
     def _sessions(self, now: datetime) -> None:
         with session_scope(self.engine) as session:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from backoffice.backup import BackupError, backup, restore, table_figures
 from backoffice.demo import admin_actor, seed_org
 from backoffice.services.loyalty.sales import SaleInput, record_sale
 from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.operations.backup import BackupError, backup, restore, table_figures
 from backoffice.services.org.audit import verify_chain
 
 pytestmark = pytest.mark.integration
@@ -113,3 +113,37 @@ def test_a_backup_of_the_other_dialect_is_refused(chain, tmp_path):
         for name, content in parts.items():
             out.writestr(name, json.dumps(manifest) if name == "manifest.json" else content)
     _refused(engine, other, "this backup is of a")
+
+
+def test_nightly_backups_keep_the_newest_n(chain, tmp_path):
+    from backoffice.services.operations.backup import nightly_backup
+
+    folder = tmp_path / "nightly"
+    for day in ("2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"):
+        nightly_backup(chain["engine"], folder, day, keep=2)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "backoffice-nightly-2026-03-03.zip",
+        "backoffice-nightly-2026-03-04.zip",
+    ]
+
+
+def test_the_scheduler_queues_one_backup_a_day_when_configured(
+    chain, process_db, redis, tmp_path, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from rq import Queue
+
+    from backoffice.settings import get_settings
+    from backoffice.workflows.scheduler import Scheduler
+
+    at = datetime(2026, 3, 3, 18, 30, tzinfo=UTC)  # 02:30 in Shanghai
+    Scheduler(redis, process_db, clock=lambda: at).one_pass()
+    assert "backup-2026-03-04" not in Queue("default", connection=redis).get_job_ids()  # off
+    monkeypatch.setenv("BACKUP_DIR", str(tmp_path / "nightly"))
+    get_settings.cache_clear()
+    leader = Scheduler(redis, process_db, clock=lambda: at)
+    redis.delete("backoffice:scheduler:leader")
+    leader.one_pass()
+    leader.one_pass()
+    assert Queue("default", connection=redis).get_job_ids().count("backup-2026-03-04") == 1

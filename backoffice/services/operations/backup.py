@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, make_url, text
@@ -36,7 +37,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from backoffice.db import make_engine
-from backoffice.migrate import alembic_config
 from backoffice.models.base import utcnow
 from backoffice.services.org.audit import verify_chain
 
@@ -61,8 +61,14 @@ def schema_revision(engine: Engine) -> str:
     return heads[0] if heads else ""
 
 
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
 def known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config())
+    """The schema revisions this code has migrations for."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
     return {r.revision for r in script.walk_revisions()}
 
 
@@ -353,3 +359,24 @@ def _pg_restore(
     )
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()[-500:]}")
+
+
+# ---- nightly backups with retention ---------------------------------------------------------
+
+NIGHTLY_PREFIX = "backoffice-nightly-"
+
+
+def nightly_backup(engine: Engine, folder: Path, day: str, keep: int) -> Path:
+    """The day's backup in `folder`; then only the newest `keep` nightly files stay."""
+    file = backup(engine, folder / f"{NIGHTLY_PREFIX}{day}.zip")
+    prune_backups(folder, keep)
+    return file
+
+
+def prune_backups(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` nightly backups (by the day in their name)."""
+    nightly = sorted(folder.glob(f"{NIGHTLY_PREFIX}*.zip"))
+    gone = nightly[: max(0, len(nightly) - max(1, keep))]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
