@@ -113,8 +113,9 @@ def lost_runs(session: Session, now: datetime, redis: Redis | None) -> list[int]
             lost.append(int(run_id or 0))
     if redis is not None and by_job:
         ids = list(by_job)
+        waiting = set(Queue("default", connection=redis).get_job_ids())
         for job_id, job in zip(ids, Job.fetch_many(ids, connection=redis), strict=True):
-            if job_lost(job, now):
+            if job_lost(job, now, waiting):
                 lost += by_job[job_id]
     return sorted(lost)
 
@@ -123,12 +124,18 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def job_lost(job: Job | None, now: datetime) -> bool:
+def job_lost(job: Job | None, now: datetime, waiting: set[str] | None = None) -> bool:
+    """Gone, failed, silent while started, or "queued" though in no queue: a worker killed
+    after taking the job off the queue and before starting it leaves it so (RQ's own
+    clean-up of that comes only with its next maintenance, minutes later)."""
     if job is None:
         return True
     status = job.get_status(refresh=False)
     if status in LOST_JOB_STATUSES:
         return True
+    if status == JobStatus.QUEUED and waiting is not None and job.id not in waiting:
+        queued_at = job.enqueued_at or job.created_at
+        return queued_at is None or _aware(queued_at) < now - JOB_SILENT
     if status == JobStatus.STARTED:
         beat = job.last_heartbeat or job.started_at
         return beat is None or _aware(beat) < now - JOB_SILENT

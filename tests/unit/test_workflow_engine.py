@@ -583,3 +583,27 @@ def test_the_executor_names_the_job_that_advances_runs():
     from backoffice.workflows.executor import ADVANCE_RUNS
 
     assert f"{jobs.advance_runs.__module__}.{jobs.advance_runs.__name__}" == ADVANCE_RUNS
+
+
+def test_a_queued_job_that_no_queue_holds_counts_as_lost():
+    from datetime import UTC, datetime, timedelta
+
+    from rq.job import JobStatus
+
+    from backoffice.workflows.scheduler import job_lost
+
+    now = datetime(2026, 3, 4, 2, 30, tzinfo=UTC)
+
+    class Taken:  # a worker took it off the queue, then died before starting it
+        id = "runs-1"
+        enqueued_at = now - timedelta(minutes=2)
+        created_at = enqueued_at
+
+        def get_status(self, refresh: bool = True) -> JobStatus:
+            return JobStatus.QUEUED
+
+    assert job_lost(Taken(), now, waiting=set())  # type: ignore[arg-type]
+    assert not job_lost(Taken(), now, waiting={"runs-1"})  # type: ignore[arg-type]
+    Taken.enqueued_at = now - timedelta(seconds=5)  # just moved: give it time
+    assert not job_lost(Taken(), now, waiting=set())  # type: ignore[arg-type]
+    assert job_lost(None, now)
