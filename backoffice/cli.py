@@ -231,7 +231,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from backoffice.db import session_scope
     from backoffice.services.members.csv_io import export_members_csv
-    from backoffice.services.members.profiles import MemberQuery
+    from backoffice.services.members.search import MemberQuery
 
     with session_scope() as session:
         actor = _cli_actor(session, args.as_user)

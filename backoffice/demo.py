@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from backoffice.models import Staff
 from backoffice.services.members.forms import FieldInput, add_field
-from backoffice.services.members.profiles import MemberInput, change_member_status, create_member
+from backoffice.services.members.profiles import MemberInput, create_member
+from backoffice.services.members.status import change_member_status
 from backoffice.services.org.access import Actor
 from backoffice.services.org.staff import StaffInput, bootstrap, create_staff
 from backoffice.services.org.stores import StoreInput, create_store

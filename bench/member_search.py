@@ -30,7 +30,7 @@ from backoffice.db import make_engine  # noqa: E402
 from backoffice.demo import GIVEN, SURNAMES, seed_org  # noqa: E402
 from backoffice.migrate import upgrade  # noqa: E402
 from backoffice.models import Member, Staff  # noqa: E402
-from backoffice.services.members.profiles import MemberQuery, members_after, search_members  # noqa: E402
+from backoffice.services.members.search import MemberQuery, members_after, search_members  # noqa: E402
 from backoffice.services.org.access import load_actor  # noqa: E402
 
 console = Console()

@@ -1,5 +1,5 @@
 """/api/v1/members: search with cursor and the member-list filters, get, create, edit,
-freeze and unfreeze — through services/members/profiles.py like the member pages."""
+freeze and unfreeze — through services/members (profiles, search, status) like the member pages."""
 
 from __future__ import annotations
 
@@ -12,15 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from backoffice.api.calls import ApiCall, read_call, write_call
 from backoffice.api.schemas import MemberIn, MemberOut, Page, StatusIn
 from backoffice.services.loyalty.enrolment import enrol_member
-from backoffice.services.members import profiles as members
-from backoffice.services.members.profiles import MemberInput, MemberQuery
+from backoffice.services.members import profiles
+from backoffice.services.members import search as member_search
+from backoffice.services.members import status as member_status
+from backoffice.services.members.profiles import MemberInput
+from backoffice.services.members.search import MemberQuery
 
 router = APIRouter(prefix="/members", tags=["members"])
 MemberId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,10}$", description="next_cursor")]
 
 
-def _out(row: members.MemberRow) -> dict[str, Any]:
+def _out(row: member_search.MemberRow) -> dict[str, Any]:
     return MemberOut.model_validate(asdict(row)).model_dump(mode="json")
 
 
@@ -61,11 +64,11 @@ async def search(
         MemberQuery(phone=phone),
         MemberQuery(member_no=member_no),
     ):
-        found = await call.read_point(members.find_member, phone=phone, member_no=member_no)
+        found = await call.read_point(member_search.find_member, phone=phone, member_no=member_no)
         rows = [found] if found is not None and found.id > int(cursor or 0) else []
     else:
         rows = await run_in_threadpool(
-            call.read, members.members_after, query, int(cursor or 0), limit
+            call.read, member_search.members_after, query, int(cursor or 0), limit
         )
     return {
         "items": [_out(r) for r in rows],
@@ -75,7 +78,7 @@ async def search(
 
 @router.get("/{member_id}", response_model=MemberOut, summary="One member")
 async def get(member_id: MemberId, call: ApiCall = Depends(read_call)) -> dict[str, Any]:
-    return _out(await call.read_point(members.get_member, member_id))  # by primary key
+    return _out(await call.read_point(member_search.get_member, member_id))  # by primary key
 
 
 def _input(body: MemberIn) -> MemberInput:
@@ -86,7 +89,7 @@ def _input(body: MemberIn) -> MemberInput:
 def create(body: MemberIn, call: ApiCall = Depends(write_call)) -> Any:
     def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
         member = enrol_member(session, actor, _input(body), source="api")
-        return _out(members.get_member(session, actor, member.id or 0))
+        return _out(member_search.get_member(session, actor, member.id or 0))
 
     return call.write(work, 201)
 
@@ -98,18 +101,18 @@ def update(member_id: MemberId, body: MemberIn, call: ApiCall = Depends(write_ca
     sent.pop("referrer_ref", None)  # a referral is given once, at registration
 
     def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
-        current = members.get_member_for_edit(session, actor, member_id)
+        current = profiles.get_member_for_edit(session, actor, member_id)
         merged = current.model_copy(update=sent)
-        members.update_member(session, actor, member_id, merged)
-        return _out(members.get_member(session, actor, member_id))
+        profiles.update_member(session, actor, member_id, merged)
+        return _out(member_search.get_member(session, actor, member_id))
 
     return call.write(work)
 
 
 def _status(member_id: int, action: str, body: StatusIn, call: ApiCall) -> Any:
     def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
-        members.change_member_status(session, actor, member_id, action, body.reason)
-        return _out(members.get_member(session, actor, member_id))
+        member_status.change_member_status(session, actor, member_id, action, body.reason)
+        return _out(member_search.get_member(session, actor, member_id))
 
     return call.write(work)
 

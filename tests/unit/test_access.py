@@ -19,15 +19,9 @@ from backoffice.errors import NotFound, PermissionDenied
 from backoffice.models import Member, MemberStatus, Staff, Store
 from backoffice.services.members.csv_io import export_members_csv, import_members
 from backoffice.services.members.forms import FieldInput, add_field
-from backoffice.services.members.profiles import (
-    MemberInput,
-    MemberQuery,
-    change_member_status,
-    create_member,
-    get_member,
-    search_members,
-    update_member,
-)
+from backoffice.services.members.profiles import MemberInput, create_member, update_member
+from backoffice.services.members.search import MemberQuery, get_member, search_members
+from backoffice.services.members.status import change_member_status
 from backoffice.services.org.access import (
     PERMISSIONS,
     SEED_ROLES,

@@ -11,7 +11,8 @@ from sqlmodel import Session, select, update
 from backoffice.api import calls, ratelimit
 from backoffice.models import ApiKey
 from backoffice.models.base import utcnow
-from backoffice.services.members.profiles import MemberInput, find_member, update_member
+from backoffice.services.members.profiles import MemberInput, update_member
+from backoffice.services.members.search import find_member
 from backoffice.services.org import api_keys
 from tests.unit.api_fixtures import ApiWorld
 

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from backoffice.errors import PermissionDenied
 from backoffice.models import AuditEntry
-from backoffice.services.members.profiles import MemberInput, change_member_status, update_member
+from backoffice.services.members.profiles import MemberInput, update_member
+from backoffice.services.members.status import change_member_status
 from backoffice.services.org import audit
 from backoffice.services.org.audit import (
     AuditFilter,

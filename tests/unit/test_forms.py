@@ -19,12 +19,8 @@ from backoffice.services.members.forms import (
     set_field_hidden,
     update_field,
 )
-from backoffice.services.members.profiles import (
-    MemberInput,
-    MemberQuery,
-    search_members,
-    update_member,
-)
+from backoffice.services.members.profiles import MemberInput, update_member
+from backoffice.services.members.search import MemberQuery, search_members
 from tests.unit.foundation_fixtures import add_member, count, last_audit
 
 # The demo form the `org` fixture designs: wechat (text), skin_type (choice),

@@ -19,12 +19,9 @@ from backoffice.services.members.csv_io import (
     problems_text,
     template_csv,
 )
-from backoffice.services.members.profiles import (
-    MemberQuery,
-    change_member_status,
-    iter_members,
-    member_tags,
-)
+from backoffice.services.members.profiles import member_tags
+from backoffice.services.members.search import MemberQuery, iter_members
+from backoffice.services.members.status import change_member_status
 from backoffice.services.org.stores import StoreInput, update_store
 from tests.unit.foundation_fixtures import add_member, changed_tables, count, snapshot
 

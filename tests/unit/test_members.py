@@ -11,19 +11,21 @@ from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, DomainEvent, Member, MemberStatus, MemberTag
 from backoffice.services.members.forms import FieldInput, add_field
 from backoffice.services.members.profiles import (
-    MAX_PAGE_SIZE,
     MemberInput,
-    MemberQuery,
     all_tags,
-    change_member_status,
-    count_members,
     create_member,
-    get_member,
     get_member_for_edit,
-    member_timeline,
-    search_members,
     update_member,
 )
+from backoffice.services.members.search import (
+    MAX_PAGE_SIZE,
+    MemberQuery,
+    count_members,
+    get_member,
+    search_members,
+)
+from backoffice.services.members.status import change_member_status
+from backoffice.services.members.timeline import member_timeline
 from tests.unit.foundation_fixtures import add_member, count, last_audit
 
 
@@ -711,7 +713,7 @@ def test_masked_search_still_finds_by_the_full_number(session, org, crowd):
 def test_keyset_pages_and_exports_search_within_scope_in_id_order(session, org):
     """members_after / iter_members take a search's matches through its own indexes; the
     result is the same scope, the same matches, in id order, page after page."""
-    from backoffice.services.members.profiles import MemberQuery, iter_members, members_after
+    from backoffice.services.members.search import MemberQuery, iter_members, members_after
 
     admin, clerk = org.actors["admin"], org.actors["reception"]
     sh, gz = org.stores["SH01"], org.stores["GZ01"]

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from backoffice.errors import AuthFailed, NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, Staff
-from backoffice.services.members.profiles import MemberQuery, search_members
+from backoffice.services.members.search import MemberQuery, search_members
 from backoffice.services.org.auth import actor_for_token, attempt_sign_in
 from backoffice.services.org.staff import (
     StaffInput,

@@ -12,7 +12,7 @@ import reflex as rx
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.pages.session import SessionState, SignedOut
-from backoffice.services.members.profiles import MemberQuery, search_members
+from backoffice.services.members.search import MemberQuery, search_members
 from backoffice.workflows.campaigns import builder as wb
 from backoffice.workflows.campaigns.lifecycle import (
     dry_run_sample,

@@ -13,7 +13,9 @@ from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_day, format_money, format_when
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.members import forms
-from backoffice.services.members.profiles import change_member_status, get_member, member_timeline
+from backoffice.services.members.search import get_member
+from backoffice.services.members.status import change_member_status
+from backoffice.services.members.timeline import member_timeline
 
 STATUS_ACTIONS = {
     "active": ["freeze", "cancel"],

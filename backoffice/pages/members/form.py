@@ -18,11 +18,7 @@ from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members import forms
-from backoffice.services.members.profiles import (
-    MemberInput,
-    get_member_for_edit,
-    update_member,
-)
+from backoffice.services.members.profiles import MemberInput, get_member_for_edit, update_member
 from backoffice.services.org.stores import visible_stores
 
 

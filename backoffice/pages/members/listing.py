@@ -19,12 +19,8 @@ from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty.coupons import issue_to_members, list_templates
 from backoffice.services.members import forms
 from backoffice.services.members.csv_io import export_members_csv
-from backoffice.services.members.profiles import (
-    MemberQuery,
-    all_tags,
-    count_members,
-    search_members,
-)
+from backoffice.services.members.profiles import all_tags
+from backoffice.services.members.search import MemberQuery, count_members, search_members
 from backoffice.services.org.auth import actor_for_token
 from backoffice.services.org.stores import visible_stores
 

@@ -16,7 +16,7 @@ from backoffice.errors import NotFound, ValidationFailed
 from backoffice.models import Coupon, CouponKind, CouponStatus, CouponTemplate, Sale
 from backoffice.models.base import utcnow
 from backoffice.services import events
-from backoffice.services.members.profiles import MemberQuery, iter_members
+from backoffice.services.members.search import MemberQuery, iter_members
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, member_in_scope, require
 from backoffice.services.reports import daily_stats

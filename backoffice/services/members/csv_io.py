@@ -15,13 +15,8 @@ from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import t
 from backoffice.models import Member, Store
 from backoffice.services.members import forms
-from backoffice.services.members.profiles import (
-    MemberInput,
-    MemberQuery,
-    create_member,
-    iter_members,
-    validate_member,
-)
+from backoffice.services.members.profiles import MemberInput, create_member, validate_member
+from backoffice.services.members.search import MemberQuery, iter_members
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.phones import display_phone, mask_phone

@@ -37,7 +37,7 @@ from backoffice.services import events
 from backoffice.services.loyalty import catalog, coupons, points, tiers
 from backoffice.services.loyalty import wallet as wallet_service
 from backoffice.services.members import forms
-from backoffice.services.members.profiles import change_member_status
+from backoffice.services.members.status import change_member_status
 from backoffice.services.messaging import rules
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require, restrict
