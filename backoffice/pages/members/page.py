@@ -12,7 +12,8 @@ from backoffice.pages.members.detail import (
     status_dialog,
     timeline_card,
 )
-from backoffice.pages.members.loyalty_panel import LoyaltyState, loyalty_panel
+from backoffice.pages.members.loyalty_panel import loyalty_panel
+from backoffice.pages.members.loyalty_state import LoyaltyState
 from backoffice.pages.session import SessionState, tr
 
 
