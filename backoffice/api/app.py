@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-import backoffice.models  # noqa: F401  (tables registered before any query)
 import backoffice.workflows  # noqa: F401  (committed events wake the dispatcher at once)
 from backoffice.api import errors, loyalty, members, org
 from backoffice.api.errors import ApiError

@@ -21,7 +21,6 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, Request
@@ -29,18 +28,17 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select, update
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from backoffice.api import ratelimit, read_audit
 from backoffice.api.errors import ApiError
 from backoffice.api.writers import write_scope
 from backoffice.db import read_engine, read_scope, retry_conflicts
-from backoffice.models import IdempotencyRecord
-from backoffice.models.base import utcnow
-from backoffice.services.org import api_keys
+from backoffice.services.org import api_keys, idempotency
 from backoffice.services.org.access import Actor
 from backoffice.services.org.api_keys import KeyGrant
+from backoffice.services.org.idempotency import RecordRef, StoredCall
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -95,55 +93,42 @@ class ApiCall:
         mine, replay = self._reserve()
         if replay is not None:
             return replay
-        # (id, started): SQLite may give a taken-over record's id to its successor
-        record = (IdempotencyRecord.id == mine[0]) & (IdempotencyRecord.created_at == mine[1])
 
-        def once() -> Any:
+        def once_kept() -> Any:
             with write_scope() as session:
                 body = jsonable_encoder(work(session, self.actor))
-                stored = session.exec(
-                    update(IdempotencyRecord)
-                    .where(record)
-                    .values(status=status_code, response=body)
-                )
-                if stored.rowcount != 1:
+                if not idempotency.store_answer(session, mine, status_code, body):
                     raise _Superseded
             return body
 
         try:
-            body = retry_conflicts(once)
+            body = retry_conflicts(once_kept)
         except _Superseded:
             raise _in_progress() from None
         except BaseException:
             with write_scope() as session:
-                session.exec(delete(IdempotencyRecord).where(record))
+                idempotency.release(session, mine)
             raise
         return JSONResponse(body, status_code=status_code)
 
-    def _new_record(self, session: Session) -> tuple[int, datetime]:
-        record = IdempotencyRecord(
-            api_key_id=self.key_id,
-            key=self.idempotency_key or "",
-            method_path=self.method_path,
-            request_hash=self.request_hash,
+    def _new_record(self, session: Session) -> RecordRef:
+        return idempotency.reserve(
+            session, self.key_id, self.idempotency_key or "", self.method_path, self.request_hash
         )
-        session.add(record)
-        session.flush()
-        return record.id or 0, record.created_at
 
-    def _take_over(self, stale: IdempotencyRecord) -> tuple[int, datetime] | None:
+    def _take_over(self, stale: StoredCall) -> RecordRef | None:
         """Replace a long-pending record by this call's; None when another retry won."""
         with write_scope() as session:
-            gone = session.exec(
-                delete(IdempotencyRecord).where(  # type: ignore[call-overload]
-                    IdempotencyRecord.id == stale.id, IdempotencyRecord.status == 0
-                )
+            return idempotency.take_over(
+                session,
+                stale,
+                self.key_id,
+                self.idempotency_key or "",
+                self.method_path,
+                self.request_hash,
             )
-            if gone.rowcount != 1:
-                return None
-            return self._new_record(session)
 
-    def _reserve(self) -> tuple[tuple[int, datetime], JSONResponse | None]:
+    def _reserve(self) -> tuple[RecordRef, JSONResponse | None]:
         try:
             with write_scope() as session:
                 return self._new_record(session), None
@@ -152,12 +137,7 @@ class ApiCall:
         deadline = time.monotonic() + REPLAY_WAIT_SECONDS
         while True:
             with read_scope() as session:
-                first = session.exec(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.api_key_id == self.key_id,
-                        IdempotencyRecord.key == self.idempotency_key,
-                    )
-                ).first()
+                first = idempotency.find(session, self.key_id, self.idempotency_key or "")
             if first is None:  # the first call failed and let go of the key: run this one
                 return self._reserve()
             if first.method_path != self.method_path or first.request_hash != self.request_hash:
@@ -165,12 +145,12 @@ class ApiCall:
                     422, "idempotency_mismatch", "error.idempotency_mismatch", "Idempotency-Key"
                 )
             if first.status:
-                return (0, first.created_at), JSONResponse(
+                return (0, first.ref[1]), JSONResponse(
                     first.response,
                     status_code=first.status,
                     headers={"Idempotent-Replayed": "true"},
                 )
-            if utcnow() - first.created_at >= timedelta(seconds=PENDING_TAKEOVER_SECONDS):
+            if first.pending_for(PENDING_TAKEOVER_SECONDS):
                 taken = self._take_over(first)
                 if taken is not None:
                     return taken, None

@@ -11,10 +11,10 @@ from backoffice.components.fields import labelled
 from backoffice.components.tables import Column, data_table
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, NotFound, ValidationFailed
-from backoffice.models import FieldType
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.members import forms
+from backoffice.services.members.forms import FieldType
 
 FIELD_TYPES = [t.value for t in FieldType]
 CHOICE_TYPES = (FieldType.CHOICE.value, FieldType.MULTI_CHOICE.value)

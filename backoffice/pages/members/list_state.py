@@ -11,10 +11,10 @@ import reflex as rx
 from backoffice.db import session_scope
 from backoffice.errors import DomainError
 from backoffice.i18n import format_day
-from backoffice.models import FieldType
 from backoffice.pages.session import SessionState, SignedOut
 from backoffice.services.members import forms
 from backoffice.services.members.csv_io import export_members_csv
+from backoffice.services.members.forms import FieldType
 from backoffice.services.members.profiles import all_tags
 from backoffice.services.members.search import MemberQuery, count_members, search_members
 from backoffice.services.org.auth import actor_for_token

@@ -11,7 +11,6 @@ import reflex as rx
 from backoffice.db import retry_conflicts, session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
-from backoffice.models import TierMetric
 from backoffice.money import parse_int, parse_yuan
 from backoffice.pages.members.detail import MemberDetailState
 from backoffice.pages.session import SignedOut
@@ -20,7 +19,7 @@ from backoffice.services.loyalty.coupons import issue_coupon, list_templates
 from backoffice.services.loyalty.member_summary import MemberLoyalty, member_loyalty
 from backoffice.services.loyalty.points import adjust_points
 from backoffice.services.loyalty.sales import refund_sale
-from backoffice.services.loyalty.tiers import list_tiers, set_member_tier
+from backoffice.services.loyalty.tiers import TierMetric, list_tiers, set_member_tier
 from backoffice.services.loyalty.wallet import top_up
 from backoffice.services.members.counter import counter_store
 from backoffice.services.messaging.messages import member_messages

@@ -13,7 +13,6 @@ from backoffice.components.fields import custom_field, custom_field_row, read_cu
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
-from backoffice.models import TierMetric
 from backoffice.pages.portal.sign_in import (
     MemberSessionState,
     MemberSignedOut,
@@ -21,6 +20,7 @@ from backoffice.pages.portal.sign_in import (
     mtr,
     phone_frame,
 )
+from backoffice.services.loyalty.tiers import TierMetric
 from backoffice.services.portal import self_service as member_self
 
 

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from backoffice.errors import NotFound, ValidationFailed
-from backoffice.models import Member, Tier, TierMetric
+from backoffice.models import Member, Tier
 from backoffice.models.base import utcnow
+from backoffice.models.loyalty import TierMetric as TierMetric  # re-exported: pages show it
 from backoffice.services import events
 from backoffice.services.loyalty.activity import activity_of, activity_totals
 from backoffice.services.org import audit

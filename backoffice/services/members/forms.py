@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import NotFound, ValidationFailed
-from backoffice.models import FieldType, FormField
+from backoffice.models import FormField
+from backoffice.models.forms import FieldType as FieldType  # re-exported: pages name the types
 from backoffice.services.members.custom_field_index import ensure_custom_field_index
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
