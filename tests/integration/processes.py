@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,13 @@ from sqlmodel import Session
 
 from backoffice.models.base import utcnow
 from tests.integration.conftest import ROOT
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it), for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def spawn(env: dict[str, str], *args: str, start: datetime | None = None) -> subprocess.Popen:

@@ -13,7 +13,6 @@ birthday campaign sends once. The processes run on the suite's clock (tests/cloc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -37,17 +36,11 @@ from backoffice.workflows.campaigns.lifecycle import (
     publish_workflow,
 )
 from tests.integration.conftest import ROOT
-from tests.integration.processes import kill_tree, spawn, stop, wait_for
+from tests.integration.processes import free_port, kill_tree, spawn, stop, wait_for
 from tests.unit.workflow_fixtures import chain, edge, node
 
 pytestmark = pytest.mark.integration
 CAMPAIGN = 3000  # members of the manual campaign
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _scalar(engine, stmt) -> int:  # noqa: ANN001
@@ -169,7 +162,7 @@ def test_the_production_shape_keeps_time_and_loses_nothing(
     )
     assert migrate.returncode == 0
     ids = _seed(engine)
-    port = _port()
+    port = free_port()
     procs = {
         "scheduler": spawn(env, "backoffice.cli", "scheduler"),
         "worker1": spawn(env, "backoffice.cli", "worker"),

