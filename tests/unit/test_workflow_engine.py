@@ -463,14 +463,13 @@ def test_a_webhook_is_called_with_no_database_lock_held(session, wf, engine):
         ("p", steps[1].output),
     ]
     # A second worker's late answer for the same step (the run has moved on): ignored.
-    from backoffice.workflows.engine import Call, WaveReport, _apply_calls
+    from backoffice.workflows.engine.waves import Call, WaveReport, apply_calls
     from backoffice.workflows.nodes import Outcome
 
     late = Call(run.id, 1, workflow.id, 1, "hook", "action.call_webhook", {})
     session.commit()
     assert (
-        _apply_calls(session, [(late, Outcome(output={"status": 201}))], NOON, WaveReport())
-        == set()
+        apply_calls(session, [(late, Outcome(output={"status": 201}))], NOON, WaveReport()) == set()
     )
     session.commit()
     assert len(session.exec(select(StepExecution).where(StepExecution.run_id == run.id)).all()) == 2
