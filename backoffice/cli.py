@@ -94,20 +94,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from backoffice.logs import configure_logging
     from backoffice.workflows.worker import run_worker
 
+    configure_logging("worker")
     return run_worker(args.url, burst=args.burst)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Everything time-based (backoffice/workflows/scheduler.py); a second one stands by."""
-    import logging
     import signal
 
+    from backoffice.logs import configure_logging
     from backoffice.queue import connect
     from backoffice.workflows.scheduler import Scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging("scheduler")
     scheduler = Scheduler(connect(args.url))
 
     def stop(_signum: int, _frame: object) -> None:

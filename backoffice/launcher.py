@@ -171,6 +171,8 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("REFLEX_USE_NPM", "1")
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    # RQ logs two lines per job; the console gets the engine's one line per batch instead.
+    env.setdefault("RQ_LOG_LEVEL", "WARNING")
     procs: list[subprocess.Popen] = []
     stopping = False
 
