@@ -371,7 +371,8 @@ def cmd_api_key_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand (the compose file's commands are checked against these)."""
     parser = argparse.ArgumentParser(prog="backoffice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
@@ -449,7 +450,11 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("prefix")
     revoke.add_argument("--as", "--as-user", dest="as_user", default="admin")
     revoke.set_defaults(func=cmd_api_key_revoke)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     from backoffice.errors import DomainError, ValidationFailed
     from backoffice.i18n import error_text, t
 

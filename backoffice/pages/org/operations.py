@@ -125,7 +125,8 @@ class OperationsState(SessionState):
 
     @rx.event
     def open_page(self) -> Any:
-        return [self._refresh(), OperationsState.watch]
+        refused = self._refresh()
+        return refused if refused is not None else OperationsState.watch
 
     @rx.event(background=True)
     async def watch(self) -> Any:
