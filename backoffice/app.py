@@ -7,6 +7,7 @@ import reflex as rx
 import backoffice.models  # noqa: F401  (tables registered before any query)
 import backoffice.workflows  # noqa: F401  (committed events wake the dispatcher at once)
 from backoffice.api import create_app
+from backoffice.logs import configure_logging
 from backoffice.pages.campaigns import builder_ui as workflow_builder_ui  # noqa: F401
 from backoffice.pages.campaigns import campaign_list as workflows  # noqa: F401
 from backoffice.pages.loyalty import checkout  # noqa: F401
@@ -24,6 +25,7 @@ from backoffice.pages.org import (
     api_keys,  # noqa: F401
     audit,  # noqa: F401
     login,  # noqa: F401
+    operations,  # noqa: F401
     roles,  # noqa: F401
     staff,  # noqa: F401
     stores,  # noqa: F401
@@ -40,6 +42,7 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(size="3"), min_height="100vh")
 
 
+configure_logging("app")
 # /api/v1 (REST API and its docs) is served by the same backend as the pages.
 app = rx.App(api_transformer=create_app())
 app.add_page(index, route="/", on_load=login.LoginState.open_login_or_home)

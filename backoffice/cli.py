@@ -94,20 +94,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from backoffice.logs import configure_logging
     from backoffice.workflows.worker import run_worker
 
+    configure_logging("worker")
     return run_worker(args.url, burst=args.burst)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Everything time-based (backoffice/workflows/scheduler.py); a second one stands by."""
-    import logging
     import signal
 
+    from backoffice.logs import configure_logging
     from backoffice.queue import connect
     from backoffice.workflows.scheduler import Scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging("scheduler")
     scheduler = Scheduler(connect(args.url))
 
     def stop(_signum: int, _frame: object) -> None:
@@ -369,7 +371,8 @@ def cmd_api_key_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand (the compose file's commands are checked against these)."""
     parser = argparse.ArgumentParser(prog="backoffice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
@@ -447,7 +450,11 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("prefix")
     revoke.add_argument("--as", "--as-user", dest="as_user", default="admin")
     revoke.set_defaults(func=cmd_api_key_revoke)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     from backoffice.errors import DomainError, ValidationFailed
     from backoffice.i18n import error_text, t
 

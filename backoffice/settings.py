@@ -67,6 +67,19 @@ class Settings(BaseSettings):
     # Nightly backups (off while empty): a folder, and how many of them to keep.
     backup_dir: str = ""
     backup_keep: int = 7
+    # Operations alerts: where an opening is announced (an e-mail through SMTP_*, and/or a
+    # signed JSON POST), and the rules' thresholds. The scheduler-silence rule is watched by
+    # the workers every ALERT_WATCH_SECONDS (the scheduler cannot report its own silence).
+    alert_email: str = ""
+    alert_webhook_url: str = ""
+    alert_webhook_secret: str = ""
+    alert_scheduler_silent_seconds: int = 300
+    alert_watch_seconds: int = 60
+    alert_job_failures: int = 5  # failed jobs within the window open the alert
+    alert_job_window_minutes: int = 15
+    alert_channel_failure_rate: float = 0.2  # failed / (sent + failed), over the window
+    alert_channel_window_minutes: int = 60
+    alert_channel_min_sample: int = 20  # fewer finished messages: no verdict
     # How far back a scheduler that was down catches up on missed time triggers.
     scheduler_catchup_hours: int = 24
     workflow_batch: int = 1000  # runs per RQ job
@@ -80,6 +93,10 @@ class Settings(BaseSettings):
     # Fernet key that seals secrets kept in the database (staff TOTP secrets); the same on
     # every server. Empty: DATA_DIR/secret.key, made on first use (fine for one machine).
     secret_key: str = ""
+    # Logs of every process: "console" (key=value lines) or "json" (one object a line).
+    log_format: str = "console"
+    log_level: str = "INFO"
+    rq_log_level: str = ""  # RQ's own loggers; empty: as LOG_LEVEL
     app_port: int = 3000
     app_host: str = "127.0.0.1"
 

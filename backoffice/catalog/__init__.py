@@ -16,6 +16,7 @@ from backoffice.catalog import (
     loyalty,
     member_portal,
     members,
+    operations,
     reports,
     roles,
     workflows,
@@ -35,6 +36,7 @@ for _module in (
     api,
     reports,
     member_portal,
+    operations,
 ):
     for _key, _value in _module.STRINGS.items():
         if _key in CATALOG:

@@ -39,6 +39,7 @@ from backoffice.models.messages import (
     MessageTemplate,
     OutboxMessage,
 )
+from backoffice.models.operations import OperationsAlert
 from backoffice.models.reports import DailyStaffStats, DailyStoreStats, MemberSalesSummary
 from backoffice.models.sales import Sale, SaleRefund, SaleStatus
 from backoffice.models.staff import Role, Staff, StaffSession, StaffStore
@@ -59,6 +60,7 @@ from backoffice.models.workflows import (
 )
 
 __all__ = [
+    "OperationsAlert",
     "DeletionRequest",
     "DeletionStatus",
     "MemberCredential",

@@ -52,6 +52,7 @@ NAV: list[tuple[str, list[tuple[str, str, str, str]]]] = [
             ("/audit", "nav.audit", "shield-check", "audit.read"),
             ("/settings/api-keys", "nav.api_keys", "key", "api_keys.manage"),
             ("/settings/webhooks", "nav.webhooks", "webhook", "webhooks.manage"),
+            ("/operations", "nav.operations", "activity", "operations.manage"),
             ("/account", "nav.account", "user-cog", ""),
         ],
     ),
@@ -142,6 +143,23 @@ def sidebar() -> rx.Component:
     )
 
 
+def alert_banner() -> rx.Component:
+    """Open operations alerts, for those who may see them (the service decides who)."""
+    return rx.cond(
+        SessionState.alerts.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.vstack(
+                rx.link(tr("alert.banner"), href="/operations", weight="bold"),
+                rx.foreach(SessionState.alerts, lambda a: rx.text(a, size="2")),
+                spacing="1",
+            ),
+            color_scheme="red",
+            id="alert-banner",
+        ),
+    )
+
+
 def shell(title: Any, *children: rx.Component, actions: rx.Component | None = None) -> rx.Component:
     """A signed-in page: sidebar, a title row with actions, then the content."""
     return rx.hstack(
@@ -155,6 +173,7 @@ def shell(title: Any, *children: rx.Component, actions: rx.Component | None = No
                 width="100%",
                 align="center",
             ),
+            alert_banner(),
             *children,
             padding="24px",
             width="100%",

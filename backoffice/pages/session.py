@@ -44,6 +44,7 @@ class SessionState(rx.State):
     me_name: str = ""
     me_role: str = ""
     perms: list[str] = []
+    alerts: list[str] = []  # open operations alerts, for the banner
     must_change_password: bool = False
 
     @rx.var
@@ -100,8 +101,20 @@ class SessionState(rx.State):
             if actor is None:
                 return None
             self.must_change_password = must_change_password(session, actor)
-        self._apply_actor(actor)
+            self._apply_actor(actor)
+            self._load_alerts(session, actor)
         return actor
+
+    def _load_alerts(self, session: Session, actor: Actor) -> None:
+        from backoffice.services.operations.alerts import open_alerts
+
+        if not actor.can("operations.manage"):
+            self.alerts = []
+            return
+        self.alerts = [
+            self._tr(f"alert.{a.rule}", subject=a.subject) + " — " + a.detail
+            for a in open_alerts(session, actor)
+        ]
 
     # ---- event handlers ----
 

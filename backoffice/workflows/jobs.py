@@ -5,12 +5,17 @@ Workers import this module; nothing here touches Reflex.
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import timedelta
 
 from redis import Redis
 from rq import Queue, get_current_job
+from sqlmodel import col, select
 
-from backoffice.db import on_events_committed, session_scope
+from backoffice.db import on_events_committed, read_scope, session_scope
+from backoffice.logs import bind
+from backoffice.models import WorkflowRun
 from backoffice.models.base import utcnow
 from backoffice.queue import connect
 from backoffice.services.messaging.delivery import (
@@ -31,10 +36,42 @@ def _executor() -> RQExecutor:
     return RQExecutor(job.connection if job is not None else connect())
 
 
+log = logging.getLogger("backoffice.engine")
+
+
+def _workflows_of(run_ids: list[int]) -> list[int]:
+    with read_scope() as session:
+        return sorted(
+            int(w)
+            for w in session.exec(
+                select(WorkflowRun.workflow_id)
+                .where(col(WorkflowRun.id).in_(run_ids or [-1]))
+                .distinct()
+            ).all()
+        )
+
+
 def advance_runs(run_ids: list[int]) -> dict[str, int]:
+    """A batch of runs through the graph; one log line for the batch (not one per run)."""
+    started = time.perf_counter()
+    workflows = _workflows_of(run_ids)
+    bind(
+        workflow=",".join(map(str, workflows)),
+        runs=f"{min(run_ids, default=0)}-{max(run_ids, default=0)}",
+    )
     executor = _executor()
     report = advance(run_ids, wake_later=executor.wake_later)
     wake_delivery()
+    log.info(
+        "batch advanced",
+        extra={
+            "batch_size": len(run_ids),
+            "steps": report.steps,
+            "finished": report.finished,
+            "waiting": len(report.waiting),
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+    )
     return {"steps": report.steps, "finished": report.finished, "waiting": len(report.waiting)}
 
 

@@ -23,8 +23,9 @@ from backoffice.models import MessageStatus, OutboxMessage, RunStatus, Sale, Wor
 from backoffice.models.base import utcnow
 from backoffice.queue import QUEUE_NAMES, connect
 from backoffice.settings import get_settings
+from backoffice.workflows.heartbeat import scheduler_heartbeat
 from backoffice.workflows.housekeeping import read_state
-from backoffice.workflows.scheduler import JOB_SILENT, scheduler_heartbeat
+from backoffice.workflows.scheduler import JOB_SILENT
 
 SCHEDULER_SILENT = timedelta(minutes=3)  # older than this: not ready
 WORKER_SILENT = timedelta(seconds=90)

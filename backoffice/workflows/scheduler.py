@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from redis import Redis
@@ -41,16 +40,16 @@ from backoffice.models import RunStatus, WorkflowRun
 from backoffice.models.base import utcnow
 from backoffice.queue import connect
 from backoffice.settings import get_settings
-from backoffice.workflows import housekeeping, jobs
+from backoffice.workflows import alerting, housekeeping, jobs
 from backoffice.workflows.engine import due_runs
 from backoffice.workflows.executor import RQExecutor
+from backoffice.workflows.heartbeat import HEARTBEAT_KEY
 from backoffice.workflows.housekeeping import read_state, write_state
 from backoffice.workflows.triggers import fire_time_triggers
 
 log = logging.getLogger("backoffice.scheduler")
 
 LEADER_KEY = "backoffice:scheduler:leader"
-HEARTBEAT_KEY = "backoffice:scheduler:heartbeat"
 LEASE_SECONDS = 30
 PASS_SECONDS = 5
 NIGHTLY_HOUR = 3  # local time of the nightly loyalty run
@@ -196,6 +195,8 @@ class Scheduler:
         self.leading = False
         self.stop = threading.Event()
         self.last_error = ""
+        self.started_at = clock()
+        self._alerts_at: datetime | None = None
 
     # leadership
 
@@ -232,6 +233,7 @@ class Scheduler:
             self._guarded("nightly", lambda: self._nightly(now), report)
             self._guarded("sessions", lambda: self._sessions(now), report)
             self._guarded("backup", lambda: self._backup(now), report)
+            self._guarded("alerts", lambda: self._alerts(now), report)
         self._heartbeat(now, report)
         return report
 
@@ -304,6 +306,13 @@ class Scheduler:
             housekeeping.backup_tonight, today, job_id=job_id, job_timeout=3 * 3600
         )
 
+    def _alerts(self, now: datetime) -> None:
+        """Once a minute, every alert rule (services/operations/alerts)."""
+        if self._alerts_at is not None and now - self._alerts_at < timedelta(minutes=1):
+            return
+        self._alerts_at = now
+        alerting.evaluate_tick(self.redis, now, self.started_at, self.engine)
+
     def _sessions(self, now: datetime) -> None:
         with session_scope(self.engine) as session:
             last = _instant(read_state(session, "sessions.last"))
@@ -343,11 +352,3 @@ class Scheduler:
         }
         with contextlib.suppress(Exception):  # Redis away: readiness will say so
             self.redis.set(HEARTBEAT_KEY, json.dumps(beat), ex=600)
-
-
-def scheduler_heartbeat(redis: Redis) -> dict[str, object] | None:
-    """The leader's last heartbeat ({"at", "identity", "leader", "last_error"}), if any."""
-    # redis-py types get() for sync and async clients alike; this client is sync
-    raw = cast("bytes | None", redis.get(HEARTBEAT_KEY))
-    beat: dict[str, object] | None = json.loads(raw) if raw else None
-    return beat

@@ -9,19 +9,26 @@ are keyed, so nothing is done twice).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
+from rq.executions import Execution
+from rq.job import Job
 
 # The job modules (and everything they use) are imported before work horses fork, so each
 # job starts in milliseconds instead of re-importing the domain per job.
+import backoffice.workflows.alerting  # noqa: F401
 import backoffice.workflows.housekeeping  # noqa: F401
 import backoffice.workflows.jobs  # noqa: F401
 import backoffice.workflows.scheduler  # noqa: F401
 import backoffice.workflows.triggers  # noqa: F401
+from backoffice.logs import bind, unbind
 from backoffice.queue import QUEUE_NAMES, connect
+from backoffice.settings import get_settings
+from backoffice.workflows.alerting import watch_scheduler
 
 log = logging.getLogger("backoffice.worker")
 
@@ -31,18 +38,42 @@ JOB_MONITORING_INTERVAL = 10
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 
+class BackofficeWorker(Worker):
+    """RQ's worker, with the job's id and function on every log line the job writes."""
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        bind(job_id=job.id, function=job.func_name or "")
+        try:
+            return bool(super().perform_job(job, queue, execution))
+        finally:
+            unbind("job_id", "function")
+
+
 def run_worker(url: str | None = None, burst: bool = False, max_wait: float = 30.0) -> int:
+    stop = threading.Event()
+    if not burst:  # the scheduler cannot report its own silence: the workers watch it
+        watch_scheduler(lambda: connect(url), stop)
+    try:
+        return _work(url, burst, max_wait)
+    finally:
+        stop.set()
+
+
+def _work(url: str | None, burst: bool, max_wait: float) -> int:
     delay = 1.0
+    # RQ sets its loggers' level when it starts working; ours is RQ_LOG_LEVEL (or LOG_LEVEL).
+    settings = get_settings()
+    rq_level = (settings.rq_log_level or settings.log_level).upper()
     while True:
         try:
             connection = connect(url)
             connection.ping()
             queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
-            worker = Worker(
+            worker = BackofficeWorker(
                 queues, connection=connection, job_monitoring_interval=JOB_MONITORING_INTERVAL
             )
             delay = 1.0
-            worker.work(with_scheduler=True, burst=burst)
+            worker.work(with_scheduler=True, burst=burst, logging_level=rq_level)
             return 0
         except REDIS_DOWN as exc:
             log.warning("Redis unreachable (%s); working again once it is back", exc)

@@ -20,8 +20,9 @@ from backoffice.workflows.campaigns.lifecycle import (
     create_workflow,
     publish_workflow,
 )
+from backoffice.workflows.heartbeat import scheduler_heartbeat
 from backoffice.workflows.housekeeping import read_state
-from backoffice.workflows.scheduler import Scheduler, scheduler_heartbeat
+from backoffice.workflows.scheduler import Scheduler
 from tests.unit.workflow_fixtures import chain, node
 
 # 10:00:30 on 4 March 2026 in Shanghai

@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, str] = {
     "reports.export": "Download reports as CSV or Excel",
     "api_keys.manage": "Create and revoke REST API keys (no wider than one's own rights)",
     "webhooks.manage": "Subscribe URLs to domain events and redeliver webhooks",
+    "operations.manage": "See the operations page and alerts; retry or discard failed jobs",
 }
 
 # Seeded roles. all_stores=True means the role's scope is every store (head office).
