@@ -354,3 +354,14 @@ def test_reads_are_audited_as_the_key_in_batches(api: ApiWorld):
 
     with Session(api.engine) as session:
         assert verify_chain(session).ok
+
+
+def test_a_known_path_with_another_method_is_405_with_allow(api: ApiWorld):
+    c, h = api.client, api.headers()
+    got = c.delete("/api/v1/members", headers=h)
+    err(got, 405, "method_not_allowed")
+    assert got.headers["allow"] == "GET, POST"
+    got = c.put(f"/api/v1/members/{sh_member(api)}", headers=h)
+    err(got, 405, "method_not_allowed")
+    assert got.headers["allow"] == "GET, PATCH"
+    err(c.delete("/api/v1/nothing-here", headers=h), 404, "not_found")
