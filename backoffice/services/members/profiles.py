@@ -30,6 +30,7 @@ from backoffice.models.members import Gender
 from backoffice.services import events
 from backoffice.services.members import forms
 from backoffice.services.members.custom_field_index import custom_contains, custom_equals
+from backoffice.services.members.names import normalize_name
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require, restrict, scoped_store_ids
 from backoffice.services.org.stores import ensure_store_exists
@@ -148,7 +149,7 @@ def validate_member(
 ) -> dict[str, Any]:
     """Every field checked at once, so the form can show all problems together."""
     errors: dict[str, str] = {}
-    name = data.name.strip()
+    name = normalize_name(data.name)
     if not name:
         errors["name"] = "error.required"
     elif len(name) > 100:
