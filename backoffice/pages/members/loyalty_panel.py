@@ -208,7 +208,7 @@ class LoyaltyState(MemberDetailState):
     @rx.event
     def submit_topup(self, form: dict[str, Any]) -> Any:
         def work(session, actor):  # noqa: ANN001, ANN202
-            amount = parse_yuan(form.get("amount"), "amount")
+            amount = parse_yuan(form.get("amount"), "amount_cents")
             entry = top_up(
                 session,
                 actor,
@@ -333,7 +333,7 @@ def _topup_dialog() -> rx.Component:
             labelled(
                 tr("loyalty.amount"),
                 rx.input(name="amount", id="topup-amount", input_mode="decimal"),
-                _err("amount"),
+                _err("amount_cents"),
             ),
             labelled(tr("loyalty.pay_method"), pay, _err("pay_method")),
             field_error(_err("wallet")),
