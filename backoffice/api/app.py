@@ -6,6 +6,7 @@ work on a machine without internet access (FastAPI's default page loads from a C
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,21 @@ def _health_routes(app: FastAPI) -> None:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
+def _methods_for(app: FastAPI, request: Request) -> list[str]:
+    """The methods the published API answers on this path (read from its OpenAPI paths, so
+    the catch-all and the docs routes are left out)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {m.upper() for m in operations if m in _HTTP_METHODS}
+    return sorted(methods)
+
+
+_HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Back-office API",
@@ -113,11 +129,20 @@ def create_app() -> FastAPI:
 
     @app.api_route(
         PREFIX + "/{rest:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         include_in_schema=False,
     )
     def unknown(request: Request, rest: str) -> None:
-        """Anything else under /api/v1 is a JSON 404 (not the web app's page)."""
+        """Anything else under /api/v1 is a JSON 404 (not the web app's page), or a 405 with
+        the Allow header when the path exists under other methods (RFC 9110 15.5.6)."""
+        allowed = _methods_for(app, request)
+        if allowed:
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                "error.method_not_allowed",
+                headers={"Allow": ", ".join(allowed)},
+            )
         raise ApiError(404, "not_found", "error.not_found")
 
     return app

@@ -94,8 +94,9 @@ _PYDANTIC_KEYS = {
     "string_too_long": "error.too_long",
     "too_long": "error.too_long",
     "int_parsing": "error.number",
-    "int_type": "error.number",
-    "int_from_float": "error.number",
+    "int_type": "error.integer",
+    "int_from_float": "error.integer",
+    "json_invalid": "error.invalid_json",
     "greater_than_equal": "error.out_of_range",
     "less_than_equal": "error.out_of_range",
     "greater_than": "error.out_of_range",
@@ -129,8 +130,11 @@ def install(app: FastAPI) -> None:
         lang = locale_of(request)
         fields: dict[str, str] = {}
         for err in exc.errors():
-            key = _PYDANTIC_KEYS.get(str(err.get("type")), "error.invalid_value")
-            fields.setdefault(_field_of(tuple(err.get("loc", ()))), t(lang, key))
+            kind = str(err.get("type"))
+            key = _PYDANTIC_KEYS.get(kind, "error.invalid_value")
+            # A body that is not JSON has no field: its "loc" is the byte offset.
+            field = "body" if kind == "json_invalid" else _field_of(tuple(err.get("loc", ())))
+            fields.setdefault(field, t(lang, key))
         first = next(iter(fields.items()), ("body", t(lang, "error.invalid_value")))
         return JSONResponse(error_body("validation", first[1], first[0], fields), status_code=422)
 

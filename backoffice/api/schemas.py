@@ -12,8 +12,13 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
-Cents = Annotated[int, Field(ge=0, le=100_000_000)]
-Points = Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
+Cents = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]
+Points = Annotated[int, Field(strict=True, ge=-10_000_000, le=10_000_000)]
+# Money and counts in request bodies are JSON integers: "100" or 1e2 from a POS is refused
+# with a field error instead of being coerced, so a client sending the wrong type learns it.
+# The range is wide on purpose: the services name the real rule (e.g. a refund above 0).
+Money = Annotated[int, Field(strict=True, ge=-100_000_000, le=100_000_000)]
+Quantity = Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)]
 Short = Annotated[str, Field(max_length=100)]
 Text = Annotated[str, Field(max_length=300)]
 
@@ -88,8 +93,8 @@ class SaleItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Short = ""
     category: Annotated[str, Field(max_length=60)] = ""
-    qty: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = 1
-    unit_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)] = 0
+    qty: Quantity = 1
+    unit_cents: Money = 0
 
 
 class SaleIn(BaseModel):
@@ -99,10 +104,10 @@ class SaleIn(BaseModel):
     member_id: Id
     store_id: Id
     items: Annotated[list[SaleItemIn], Field(max_length=200)] = []
-    amount_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)] = 0
+    amount_cents: Money = 0
     coupon_id: Id | None = None
-    points_to_use: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] = 0
-    wallet_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)] = 0
+    points_to_use: Points = 0
+    wallet_cents: Money = 0
     pay_method: Annotated[str, Field(max_length=10)] = "cash"
 
 
@@ -131,7 +136,7 @@ class SaleOut(BaseModel):
 
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)]
+    amount_cents: Money
     reason: Text = ""
 
 
@@ -220,7 +225,7 @@ class WalletEntryOut(BaseModel):
 class TopUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     store_id: Id
-    amount_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)]
+    amount_cents: Money
     pay_method: Annotated[str, Field(max_length=10)] = "cash"
 
 
@@ -229,7 +234,7 @@ class WalletPayIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     store_id: Id
-    amount_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)]
+    amount_cents: Money
 
 
 class CouponIssueIn(BaseModel):
@@ -255,7 +260,7 @@ class CouponRedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     store_id: Id
     items: Annotated[list[SaleItemIn], Field(max_length=200)] = []
-    amount_cents: Annotated[int, Field(ge=-100_000_000, le=100_000_000)] = 0
+    amount_cents: Money = 0
     pay_method: Annotated[str, Field(max_length=10)] = "cash"
 
 

@@ -31,6 +31,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "error.out_of_range": ("数值超出允许范围", "Value out of range"),
     "error.invalid_value": ("格式不正确", "Not a valid value"),
+    "error.invalid_json": ("请求体不是有效的 JSON", "The request body is not valid JSON"),
+    "error.integer": (
+        "应为整数（JSON 数字，不带引号和小数）",
+        "Must be a whole number (a JSON integer, not a string or a decimal)",
+    ),
     "error.invalid_request": ("请求无效", "Invalid request"),
     "error.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "error.internal": ("服务器内部错误，已记录", "Internal error; it has been logged"),

@@ -153,6 +153,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The retention threshold must be between 0 and the upgrade threshold",
     ),
     "error.tier_same": ("会员已在该等级", "The member is already in this tier"),
+    "error.refund_positive": ("退款金额应大于 0", "The refund must be more than 0"),
     "error.refund_amount": (
         "退款金额超出可退范围",
         "The refund is more than what is left to refund",

@@ -190,7 +190,7 @@ def test_wallet_balance_ledger_topup_pay(api: ApiWorld):
         c.post(base + "/topups", json={"store_id": shop, "amount_cents": 0}, headers=h),
         422,
         "validation",
-        "amount",
+        "amount_cents",
     )
     err(
         c.post(
@@ -354,3 +354,71 @@ def test_reads_are_audited_as_the_key_in_batches(api: ApiWorld):
 
     with Session(api.engine) as session:
         assert verify_chain(session).ok
+
+
+def test_a_known_path_with_another_method_is_405_with_allow(api: ApiWorld):
+    c, h = api.client, api.headers()
+    got = c.delete("/api/v1/members", headers=h)
+    err(got, 405, "method_not_allowed")
+    assert got.headers["allow"] == "GET, POST"
+    got = c.put(f"/api/v1/members/{sh_member(api)}", headers=h)
+    err(got, 405, "method_not_allowed")
+    assert got.headers["allow"] == "GET, PATCH"
+    err(c.delete("/api/v1/nothing-here", headers=h), 404, "not_found")
+
+
+def test_field_errors_name_the_real_field_and_reason(api: ApiWorld):
+    c, h = api.client, api.headers("sh")
+    body = {"member_id": sh_member(api), "store_id": api.stores["SH01"], "amount_cents": 10000}
+    sale_id = c.post("/api/v1/sales", json=body, headers=h).json()["id"]
+    refunds = f"/api/v1/sales/{sale_id}/refunds"
+    for amount in (0, -100):
+        got = err(
+            c.post(refunds, json={"amount_cents": amount, "reason": "x"}, headers=h),
+            422,
+            "validation",
+            "amount_cents",
+        )
+        assert got["message"] == "The refund must be more than 0"
+    too_much = err(
+        c.post(refunds, json={"amount_cents": 99999, "reason": "x"}, headers=h),
+        422,
+        "validation",
+        "amount_cents",
+    )
+    assert too_much["message"] == "The refund is more than what is left to refund"
+    topups = f"/api/v1/members/{sh_member(api)}/wallet/topups"
+    err(
+        c.post(topups, json={"store_id": api.stores["SH01"], "amount_cents": 0}, headers=h),
+        422,
+        "validation",
+        "amount_cents",
+    )
+    broken = c.post(
+        "/api/v1/sales",
+        content=b'{"member_id": 1,',
+        headers={**h, "content-type": "application/json"},
+    )
+    got = err(broken, 422, "validation", "body")
+    assert got["message"] == "The request body is not valid JSON"
+
+
+def test_money_in_a_body_must_be_a_json_integer(api: ApiWorld):
+    c, h = api.client, api.headers("sh")
+    body = {"member_id": sh_member(api), "store_id": api.stores["SH01"]}
+    for lax in ("100", 1e2, 100.0, True):
+        got = err(
+            c.post("/api/v1/sales", json={**body, "amount_cents": lax}, headers=h),
+            422,
+            "validation",
+            "amount_cents",
+        )
+        assert "whole number" in got["message"], lax
+    topups = f"/api/v1/members/{sh_member(api)}/wallet/topups"
+    err(
+        c.post(topups, json={"store_id": api.stores["SH01"], "amount_cents": "100"}, headers=h),
+        422,
+        "validation",
+        "amount_cents",
+    )
+    assert c.post("/api/v1/sales", json={**body, "amount_cents": 100}, headers=h).status_code == 201

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import reflex as rx
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 import backoffice.db
 from backoffice.app import app  # noqa: F401  (registers every page state)
@@ -217,7 +217,9 @@ def world(engine, monkeypatch, tmp_path):
         session.commit()
         token = sign_in(session, "reception", DEMO_PASSWORD).token
         session.commit()
+        pending = _pending_tokens(session)
     yield {
+        **pending,
         "engine": engine,
         "stores": stores,
         "gz_member": gz_member.id,
@@ -225,6 +227,28 @@ def world(engine, monkeypatch, tmp_path):
         "admin_id": admin.staff_id,
     }
     get_settings.cache_clear()
+
+
+def _pending_tokens(session: Session) -> dict[str, str]:
+    """Tokens an HQ admin (every permission, every store) holds in a state that must grant
+    nothing: password to change, second factor not given yet, signed out."""
+    from backoffice.models import Staff
+    from backoffice.services.org import two_factor
+    from backoffice.services.org.auth import sign_out
+
+    admin = session.exec(select(Staff).where(Staff.username == "admin")).one()
+    challenge = two_factor.open_challenge(session, admin, "verify", False, "127.0.0.1").token
+    signed_out = sign_in(session, "admin", DEMO_PASSWORD).token
+    sign_out(session, signed_out)
+    must_change = sign_in(session, "admin", DEMO_PASSWORD).token
+    admin.must_change_password = True
+    session.add(admin)
+    session.commit()
+    return {
+        "must_change_password": must_change,
+        "pending_two_factor": challenge,
+        "signed_out_session": signed_out,
+    }
 
 
 def fresh_root(query_id: int, token: str) -> rx.State:
@@ -259,9 +283,20 @@ def test_the_app_has_handlers_to_check():
     assert {"submit", "save", "confirm_status", "export_csv", "run_import", "setvar"} <= names
 
 
-@pytest.mark.parametrize("who", ["signed_out", "reception_other_store"])
+WRONG_CALLERS = [
+    "signed_out",
+    "reception_other_store",
+    "must_change_password",
+    "pending_two_factor",
+    "signed_out_session",
+]
+
+
+@pytest.mark.parametrize("who", WRONG_CALLERS)
 def test_every_handler_refuses_the_wrong_caller(world, who):
-    token = "" if who == "signed_out" else world["token"]
+    token = {"signed_out": "", "reception_other_store": world["token"]}.get(who) or world.get(
+        who, ""
+    )
     form = hostile_form(world["stores"]["GZ01"], world["admin_id"])
     failures: list[str] = []
     for state_name, handler_name in handler_cases():

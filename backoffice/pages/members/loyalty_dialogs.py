@@ -56,7 +56,7 @@ def _topup_dialog() -> rx.Component:
             labelled(
                 tr("loyalty.amount"),
                 rx.input(name="amount", id="topup-amount", input_mode="decimal"),
-                _err("amount"),
+                _err("amount_cents"),
             ),
             labelled(tr("loyalty.pay_method"), pay, _err("pay_method")),
             field_error(_err("wallet")),

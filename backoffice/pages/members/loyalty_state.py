@@ -212,7 +212,7 @@ class LoyaltyState(MemberDetailState):
     @rx.event
     def submit_topup(self, form: dict[str, Any]) -> Any:
         def work(session, actor):  # noqa: ANN001, ANN202
-            amount = parse_yuan(form.get("amount"), "amount")
+            amount = parse_yuan(form.get("amount"), "amount_cents")
             entry = top_up(
                 session,
                 actor,

@@ -337,7 +337,9 @@ def refund_sale(
         if done is not None:
             return done
     left = sale.due_cents - sale.refunded_cents
-    if not 0 < amount_cents <= left:
+    if amount_cents <= 0:
+        raise ValidationFailed({"amount_cents": "error.refund_positive"})
+    if amount_cents > left:
         raise ValidationFailed({"amount_cents": "error.refund_amount"})
     if not reason.strip():
         raise ValidationFailed({"reason": "error.reason_required"})

@@ -172,7 +172,7 @@ def top_up(
     if pay_method not in ("cash", "card"):
         raise ValidationFailed({"pay_method": "error.choice"})
     if not 0 < amount_cents <= MAX_TOPUP_CENTS:
-        raise ValidationFailed({"amount": "error.amount_range"})
+        raise ValidationFailed({"amount_cents": "error.amount_range"})
     bonus = bonus_for(session, amount_cents)
     try:
         entry = _write(

@@ -20,6 +20,7 @@ from backoffice.services.members.search import MemberQuery, iter_members
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.services.phones import display_phone, mask_phone
+from backoffice.services.spreadsheet_cells import safe_row, unescape_cell
 
 MAX_IMPORT_ROWS = 200_000
 BASE_COLUMNS = [
@@ -83,7 +84,7 @@ def _read_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
         raise err
     rows = []
     for raw in reader:
-        rows.append({k: (v or "").strip() for k, v in raw.items() if k is not None})
+        rows.append({k: unescape_cell((v or "").strip()) for k, v in raw.items() if k is not None})
         if len(rows) > MAX_IMPORT_ROWS:
             err = ValidationFailed({"file": "error.csv_too_big"})
             err.params = {"rows": MAX_IMPORT_ROWS}
@@ -242,30 +243,32 @@ def export_members_csv(
     stores = {s.id: s.code for s in session.exec(select(Store)).all()}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(BASE_COLUMNS + ["status"] + [f.key for f in fields])
+    writer.writerow(safe_row(BASE_COLUMNS + ["status"] + [f.key for f in fields]))
     pii = actor.can("pii.view")
     total = 0
     for batch in iter_members(session, actor, query):
         for member, tags in batch:
             custom = member.custom or {}
             writer.writerow(
-                [
-                    member.member_no,
-                    member.name,
-                    display_phone(member.phone) if pii else mask_phone(member.phone),
-                    member.gender.value,
-                    member.birthday.isoformat() if member.birthday else "",
-                    member.email if pii else "",
-                    stores.get(member.home_store_id, ""),
-                    "|".join(tags),
-                    member.notes,
-                    member.joined_at.date().isoformat(),
-                    member.status.value,
-                    *[
-                        "|".join(v) if isinstance(v := custom.get(f.key, ""), list) else v
-                        for f in fields
-                    ],
-                ]
+                safe_row(
+                    [
+                        member.member_no,
+                        member.name,
+                        display_phone(member.phone) if pii else mask_phone(member.phone),
+                        member.gender.value,
+                        member.birthday.isoformat() if member.birthday else "",
+                        member.email if pii else "",
+                        stores.get(member.home_store_id, ""),
+                        "|".join(tags),
+                        member.notes,
+                        member.joined_at.date().isoformat(),
+                        member.status.value,
+                        *[
+                            "|".join(v) if isinstance(v := custom.get(f.key, ""), list) else v
+                            for f in fields
+                        ],
+                    ]
+                )
             )
             total += 1
         if progress:

@@ -17,6 +17,7 @@ from backoffice.models.base import utcnow
 from backoffice.models.members import Gender
 from backoffice.services import events
 from backoffice.services.members import forms
+from backoffice.services.members.names import normalize_name
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require, restrict
 from backoffice.services.org.stores import ensure_store_exists
@@ -75,7 +76,7 @@ def validate_member(
 ) -> dict[str, Any]:
     """Every field checked at once, so the form can show all problems together."""
     errors: dict[str, str] = {}
-    name = data.name.strip()
+    name = normalize_name(data.name)
     if not name:
         errors["name"] = "error.required"
     elif len(name) > 100:

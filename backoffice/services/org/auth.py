@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from dataclasses import replace
 from datetime import timedelta
 
 from passlib.context import CryptContext
@@ -161,7 +162,11 @@ def attempt_sign_in(
 
 def actor_for_token(session: Session, token: str | None) -> Actor | None:
     """The Actor behind a session cookie, or None if missing, expired, revoked or the account
-    was deactivated. (A lockout stops new sign-ins; sessions already open stay valid.)"""
+    was deactivated. (A lockout stops new sign-ins; sessions already open stay valid.)
+
+    A session whose password must be changed first is a *pending* actor: no permissions and
+    no stores, so every service refuses it except changing its own password (which needs
+    none). A two-factor sign-in that is not finished has no session row at all."""
     if not token or len(token) > 200:
         return None
     row = session.exec(
@@ -173,7 +178,27 @@ def actor_for_token(session: Session, token: str | None) -> Actor | None:
     staff = session.get(Staff, row.staff_id)
     if staff is None or not staff.active:
         return None
-    return load_actor(session, staff)
+    actor = load_actor(session, staff)
+    if staff.must_change_password:
+        return pending_actor(actor)
+    return actor
+
+
+PENDING_PASSWORD = "password"
+
+
+def pending_actor(actor: Actor) -> Actor:
+    """The same person with nothing granted until the pending step is done."""
+    return replace(
+        actor,
+        permissions=frozenset(),
+        store_ids=frozenset(),
+        extra={**actor.extra, "pending": PENDING_PASSWORD},
+    )
+
+
+def is_pending(actor: Actor) -> bool:
+    return bool(actor.extra.get("pending"))
 
 
 def must_change_password(session: Session, actor: Actor) -> bool:

@@ -24,6 +24,7 @@ from backoffice.services.reports.churn import ChurnRule, churn_list
 from backoffice.services.reports.dashboard import ReportFilter, dashboard, report_stores
 from backoffice.services.reports.rfm import RfmThresholds, rfm_groups, rfm_members
 from backoffice.services.reports.store_staff import staff_performance, store_comparison
+from backoffice.services.spreadsheet_cells import safe_row
 
 KINDS = ("series", "stores", "tiers", "staff", "rfm", "rfm_members", "churn")
 FORMATS = ("csv", "xlsx")
@@ -218,9 +219,9 @@ def export_report(
 def _csv(headers: list[str], rows: list[list[Any]], progress: Progress | None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
+    writer.writerow(safe_row(headers))
     for i, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         if progress and i % 5000 == 0:
             progress(i, len(rows))
     if progress:
@@ -235,9 +236,9 @@ def _xlsx(
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
-    sheet.append(headers)
+    sheet.append(safe_row(headers))
     for i, row in enumerate(rows, 1):
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append(safe_row(float(v) if isinstance(v, Decimal) else v for v in row))
         if progress and i % 5000 == 0:
             progress(i, len(rows))
     buffer = io.BytesIO()
