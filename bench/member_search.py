@@ -106,7 +106,7 @@ def generate(db_path: Path, members: int) -> tuple[float, dict[str, int]]:
                 )
             )
             if i % 5 == 0:
-                tag_rows.append((member_id, TAGS[i % len(TAGS)]))
+                tag_rows.append((member_id, TAGS[i // 5 % len(TAGS)]))  # 40,000 per tag
             if len(rows) == BATCH:
                 _flush(conn, rows, tag_rows)
                 bar.update(task, completed=i + 1)

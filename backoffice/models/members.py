@@ -57,5 +57,8 @@ class Member(SQLModel, table=True):
 
 
 class MemberTag(SQLModel, table=True):
+    # The tag filter reads (tag, member_id) from this index alone: no row look-ups.
+    __table_args__ = (Index("ix_membertag_tag_member", "tag", "member_id"),)
+
     member_id: int = Field(foreign_key="member.id", primary_key=True)
-    tag: str = Field(max_length=40, primary_key=True, index=True)
+    tag: str = Field(max_length=40, primary_key=True)

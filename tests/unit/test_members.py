@@ -9,6 +9,7 @@ import pytest
 
 from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import AuditEntry, DomainEvent, Member, MemberStatus, MemberTag
+from backoffice.services.members import search
 from backoffice.services.members.forms import FieldInput, add_field
 from backoffice.services.members.profiles import (
     MemberInput,
@@ -664,6 +665,23 @@ def test_results_come_one_page_at_a_time(session, org, crowd):
     ]
     beyond = search_members(session, admin, MemberQuery(page=9, page_size=2))
     assert beyond.rows == [] and beyond.total == 5
+
+
+def test_list_counts_exactly_up_to_its_limit_then_says_more(session, org, crowd, monkeypatch):
+    admin = org.actors["admin"]
+    monkeypatch.setattr(search, "COUNT_PAGES_AHEAD", 0)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 5)
+    exact = search_members(session, admin, MemberQuery(page_size=2))
+    assert (exact.total, exact.more, exact.pages) == (5, False, 3)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 4)
+    capped = search_members(session, admin, MemberQuery(page_size=2))
+    assert (capped.total, capped.more, capped.pages) == (4, True, 2)
+    clerk = search_members(session, org.actors["reception"], MemberQuery(page_size=2))
+    assert clerk.more is False and clerk.total < 4  # counted within the clerk's scope
+    monkeypatch.setattr(search, "COUNT_LIMIT", 1)
+    monkeypatch.setattr(search, "COUNT_PAGES_AHEAD", 1)
+    further = search_members(session, admin, MemberQuery(page=2, page_size=1))
+    assert (further.total, further.more) == (3, True)  # a page further than the one shown
 
 
 def test_page_number_and_size_are_kept_sensible(session, org, crowd):

@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0016_operations"
-down_revision: str | None = "0012_scheduler"
+down_revision: str | None = "0014_member_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -35,6 +35,7 @@ class MembersState(SessionState):
     page_size: int = 20
     rows: list[dict[str, str]] = []
     total: int = 0
+    total_more: bool = False  # more matches than the list counts (total is then a floor)
     pages: int = 1
     store_options: list[list[str]] = []
     tag_options: list[str] = []
@@ -62,6 +63,7 @@ class MembersState(SessionState):
         except (SignedOut, DomainError) as exc:
             return self._fail(exc)
         self.total = result.total
+        self.total_more = result.more
         self.pages = result.pages
         self.page = result.page
         self.rows = [
@@ -155,7 +157,7 @@ class MembersState(SessionState):
             self.t.get("common.page_of", "")
             .replace("{page}", str(self.page))
             .replace("{pages}", str(self.pages))
-            .replace("{total}", str(self.total))
+            .replace("{total}", f"{self.total}+" if self.total_more else str(self.total))
         )
 
     @rx.event(background=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -68,9 +68,10 @@ class MemberQuery:
 @dataclass
 class MemberPage:
     rows: list[MemberRow]
-    total: int
+    total: int  # exact up to a limit (see COUNT_LIMIT); beyond it the limit, `more` set
     page: int
     page_size: int
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -158,9 +159,13 @@ def _member_statement(
             raise ValidationFailed({"status": "error.choice"})
         stmt = stmt.where(Member.status == MemberStatus(query.status))
     if query.tag.strip():
-        # IN (subquery) lets the planner start from the tag index instead of every member.
-        tagged = select(MemberTag.member_id).where(MemberTag.tag == query.tag.strip())
-        stmt = stmt.where(col(Member.id).in_(tagged))
+        # A join (one row per member: the tag is part of the key) lets the planner walk the
+        # (tag, member_id) index in id order, or probe it per member, whichever is cheaper;
+        # IN (subquery) first looked up every tagged member.
+        stmt = stmt.join(
+            MemberTag,
+            and_(col(MemberTag.member_id) == Member.id, col(MemberTag.tag) == query.tag.strip()),
+        )
     if query.custom:
         defs = {f.key: f for f in forms.list_fields(session)}
         for index, (key, value) in enumerate(sorted(query.custom.items())):
@@ -206,13 +211,33 @@ def search_members(session: Session, actor: Actor, query: MemberQuery) -> Member
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = max(1, query.page)
     stmt = _member_statement(session, actor, query)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    limit = max(COUNT_LIMIT, (page + COUNT_PAGES_AHEAD) * page_size)
+    total = _count_up_to(session, stmt, limit)
     order = SORTS.get(query.sort, SORTS["newest"])
+    if query.tag.strip() and query.sort in ("newest", "oldest", ""):
+        # The same order, named by the tag's index (joined on it) so the planner walks that
+        # index for one page instead of sorting every tagged member.
+        key = col(MemberTag.member_id)
+        order = (key.asc(),) if query.sort == "oldest" else (key.desc(),)
     members = session.exec(
         stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size)
     ).all()
     rows = _rows(session, actor, members)
-    return MemberPage(rows=rows, total=int(total), page=page, page_size=page_size)
+    return MemberPage(
+        rows=rows, total=min(total, limit), page=page, page_size=page_size, more=total > limit
+    )
+
+
+# A list page counts its matches only this far (or a few pages past the one shown): counting
+# walks every match, and 300,000 of them (a store, a tag, a custom value) cost 30-50 ms.
+COUNT_LIMIT = 1_000
+COUNT_PAGES_AHEAD = 10
+
+
+def _count_up_to(session: Session, stmt: SelectOfScalar[Member], limit: int) -> int:
+    """The number of matches, or limit + 1 when there are more than `limit`."""
+    ids = stmt.with_only_columns(col(Member.id)).limit(limit + 1).subquery()
+    return int(session.exec(select(func.count()).select_from(ids)).one())
 
 
 def iter_members(
