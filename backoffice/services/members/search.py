@@ -213,7 +213,7 @@ def search_members(session: Session, actor: Actor, query: MemberQuery) -> Member
     stmt = _member_statement(session, actor, query)
     limit = max(COUNT_LIMIT, (page + COUNT_PAGES_AHEAD) * page_size)
     total = _count_up_to(session, stmt, limit)
-    order = SORTS.get(query.sort, SORTS["newest"])
+    order: tuple[Any, ...] = SORTS.get(query.sort, SORTS["newest"])
     if query.tag.strip() and query.sort in ("newest", "oldest", ""):
         # The same order, named by the tag's index (joined on it) so the planner walks that
         # index for one page instead of sorting every tagged member.
