@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from backoffice.api.calls import ApiCall, read_call, write_call
@@ -17,6 +18,7 @@ from backoffice.services.members import search as member_search
 from backoffice.services.members import status as member_status
 from backoffice.services.members.profiles import MemberInput
 from backoffice.services.members.search import MemberQuery
+from backoffice.services.org.access import Actor
 
 router = APIRouter(prefix="/members", tags=["members"])
 MemberId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -87,7 +89,7 @@ def _input(body: MemberIn) -> MemberInput:
 
 @router.post("", response_model=MemberOut, status_code=201, summary="Register a member")
 def create(body: MemberIn, call: ApiCall = Depends(write_call)) -> Any:
-    def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
+    def work(session: Session, actor: Actor) -> dict[str, Any]:
         member = enrol_member(session, actor, _input(body), source="api")
         return _out(member_search.get_member(session, actor, member.id or 0))
 
@@ -100,7 +102,7 @@ def update(member_id: MemberId, body: MemberIn, call: ApiCall = Depends(write_ca
     sent = body.model_dump(exclude_unset=True)
     sent.pop("referrer_ref", None)  # a referral is given once, at registration
 
-    def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
+    def work(session: Session, actor: Actor) -> dict[str, Any]:
         current = profiles.get_member_for_edit(session, actor, member_id)
         merged = current.model_copy(update=sent)
         profiles.update_member(session, actor, member_id, merged)
@@ -110,7 +112,7 @@ def update(member_id: MemberId, body: MemberIn, call: ApiCall = Depends(write_ca
 
 
 def _status(member_id: int, action: str, body: StatusIn, call: ApiCall) -> Any:
-    def work(session, actor) -> dict[str, Any]:  # noqa: ANN001
+    def work(session: Session, actor: Actor) -> dict[str, Any]:
         member_status.change_member_status(session, actor, member_id, action, body.reason)
         return _out(member_search.get_member(session, actor, member_id))
 
