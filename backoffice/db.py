@@ -12,12 +12,19 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
 from backoffice.settings import get_settings
 
 T = TypeVar("T")
+
+
+# A writer that finds the database locked polls for it every millisecond or two (SQLite's
+# own busy handler backs off to 100 ms sleeps, so under a burst of sales a writer that just
+# committed wins again and again while another sleeps: a few sales waited seconds).
+BUSY_POLL_SECONDS = (0.0005, 0.002)
+BUSY_GIVE_UP_SECONDS = 30.0
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -30,20 +37,39 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # The busy handler covers what is not a BEGIN (schema changes, a checkpoint);
+            # a writer's BEGIN IMMEDIATE waits in _begin_immediate instead.
+            cur.execute("PRAGMA busy_timeout=" + ("30000" if read_only else "2"))
             cur.close()
             # pysqlite's own transaction handling defers BEGIN; we emit it ourselves so
-            # that writers take the lock up front (BEGIN IMMEDIATE) instead of failing late.
+            # that writers take the lock up front (BEGIN IMMEDIATE) instead of failing late
+            # (SQLAlchemy's documented recipe for pysqlite: isolation_level None + "begin").
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if read_only:
+                conn.exec_driver_sql("BEGIN")
+            else:
+                _begin_immediate(conn)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _begin_immediate(conn) -> None:  # noqa: ANN001
+    """BEGIN IMMEDIATE, polling while another writer holds the database (see above)."""
+    deadline = time.monotonic() + BUSY_GIVE_UP_SECONDS
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(*BUSY_POLL_SECONDS))
 
 
 # What runs after a commit that wrote domain events. The engine registers its dispatcher's
@@ -63,12 +89,8 @@ def _after_events_commit(session: Session) -> None:
     tick dispatches anything they miss, e.g. when Redis is down)."""
     if not session.info.pop("events_emitted", False):
         return
-    later = session.info.get("after_commit_later")
     for hook in _events_committed:
-        if later is not None:  # the caller runs it once it let go of a lock (api/writers.py)
-            later.append(hook)
-        else:
-            hook()
+        hook()
 
 
 @lru_cache

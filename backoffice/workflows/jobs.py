@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from redis import Redis
@@ -131,22 +132,13 @@ def wake_delivery(force: bool = False) -> bool:
     """Queue a delivery job when messages are due and none waits; its own job, so a batch
     or a dispatch never waits on a gateway. Without Redis, nothing (the scheduler's tick
     delivers). Returns whether a job was queued."""
-    global _shared
     if not get_settings().redis_url:
         return False
     if not force:
         with session_scope() as session:
             if not queued_count(session, utcnow()):
                 return False
-    try:
-        if _shared is None:
-            _shared = connect()
-        if _shared.set(DELIVERY_PENDING, 1, nx=True, ex=DISPATCH_PENDING_SECONDS):
-            Queue("default", connection=_shared).enqueue(deliver_outbox)
-            return True
-    except Exception:  # noqa: BLE001  (the tick wakes delivery again; a batch must not fail)
-        _shared = None
-    return False
+    return _enqueue_once(DELIVERY_PENDING, deliver_outbox)
 
 
 _shared: Redis | None = None
@@ -162,16 +154,24 @@ def wake_dispatcher() -> None:
     """Make sure a dispatch job is waiting; silently nothing without Redis (tests, CLI without
     REDIS_URL). One waiting job is enough, as it reads every event committed before it
     starts: a burst of sales enqueues one job, not one per sale."""
+    if get_settings().redis_url:
+        _enqueue_once(DISPATCH_PENDING, dispatch_events)
+
+
+def _enqueue_once(flag: str, job: Callable[[], object]) -> bool:
+    """Enqueue `job` unless one already waits (its `flag` is set; the job clears it as it
+    starts). A Redis error is swallowed: the minute tick does the work, and the sale or
+    batch that asked must not fail. Returns whether a job was queued."""
     global _shared
-    if not get_settings().redis_url:
-        return
     try:
         if _shared is None:
             _shared = connect()
-        if _shared.set(DISPATCH_PENDING, 1, nx=True, ex=DISPATCH_PENDING_SECONDS):
-            Queue("default", connection=_shared).enqueue(dispatch_events)
-    except Exception:  # noqa: BLE001  (the minute tick will dispatch; a sale must not fail)
+        if _shared.set(flag, 1, nx=True, ex=DISPATCH_PENDING_SECONDS):
+            Queue("default", connection=_shared).enqueue(job)
+            return True
+    except Exception:  # noqa: BLE001  (see the docstring)
         _shared = None
+    return False
 
 
 # Importing the jobs (the app, the API, every worker and CLI command that enqueues does)

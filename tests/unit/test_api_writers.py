@@ -1,5 +1,5 @@
-"""API writes on SQLite take turns on the API's own lock (thread lock + file lock next to
-the database); what their commit sets off (waking the event dispatcher) runs after it."""
+"""API writes: SQLite writers wait for the write lock by polling BEGIN IMMEDIATE (no lock of
+the API's own); what their commit sets off (waking the event dispatcher) runs after it."""
 
 from __future__ import annotations
 
@@ -7,50 +7,69 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from backoffice import db
 from backoffice.api import writers
 from backoffice.workflows import jobs
 from tests.unit.api_fixtures import ApiWorld
 
 
-def test_the_dispatcher_is_woken_after_the_lock_is_let_go(
+def test_the_dispatcher_is_woken_once_the_sale_is_committed(
     api: ApiWorld, monkeypatch: pytest.MonkeyPatch
 ):
-    if api.engine.dialect.name != "sqlite":
-        pytest.skip("the writers' lock is for SQLite")
-    held: list[bool] = []
-    monkeypatch.setattr(jobs, "wake_dispatcher", lambda: held.append(writers._thread_lock.locked()))
+    seen: list[int] = []
+
+    def wake() -> None:  # runs after the commit: another connection already sees the sale
+        with db.read_scope(api.engine) as session:
+            seen.append(session.execute(text("SELECT count(*) FROM sale")).scalar_one())
+
+    monkeypatch.setattr(jobs, "wake_dispatcher", wake)
     body = {"member_id": api.members["sh"], "store_id": api.stores["SH01"], "amount_cents": 800}
     sale = api.client.post("/api/v1/sales", json=body, headers=api.headers("sh"))
     assert sale.status_code == 201, sale.text
-    assert held == [False]  # woken once, with the lock already free
-    assert writers._lock_path(api.engine).endswith("test.db.api-writer.lock")
+    assert len(seen) == 1 and seen[0] >= 1
 
 
-def test_writers_take_turns(api: ApiWorld):
+def _hold_write_lock(engine, seconds: float, started: threading.Event) -> None:
+    with db.session_scope(engine) as session:
+        session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
+        started.set()
+        time.sleep(seconds)
+
+
+def test_a_writer_waits_for_the_lock_another_writer_holds(api: ApiWorld):
     if api.engine.dialect.name != "sqlite":
-        pytest.skip("the writers' lock is for SQLite")
-    inside: list[str] = []
-    overlaps: list[bool] = []
+        pytest.skip("SQLite's database-wide write lock")
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(api.engine, 0.3, started))
+    holder.start()
+    started.wait(5)
+    t0 = time.monotonic()
+    with writers.write_scope(api.engine) as session:
+        session.execute(text("SELECT 1"))
+    waited = time.monotonic() - t0
+    holder.join(5)
+    assert 0.2 < waited < 2  # it waited for the holder's commit, then went through
 
-    def write(name: str) -> None:
-        with writers.write_scope(api.engine):
-            overlaps.append(bool(inside))
-            inside.append(name)
-            time.sleep(0.1)
-            inside.remove(name)
 
-    threads = [threading.Thread(target=write, args=(str(i),)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert overlaps == [False] * 4
+def test_a_writer_gives_up_when_the_lock_stays_taken(
+    api: ApiWorld, monkeypatch: pytest.MonkeyPatch
+):
+    if api.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's database-wide write lock")
+    monkeypatch.setattr(db, "BUSY_GIVE_UP_SECONDS", 0.05)
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(api.engine, 0.5, started))
+    holder.start()
+    started.wait(5)
+    with pytest.raises(OperationalError, match="locked"), writers.write_scope(api.engine) as s:
+        s.execute(text("SELECT 1"))
+    holder.join(5)
 
 
 def test_a_deadlocked_transaction_runs_again_and_other_errors_do_not():
-    from sqlalchemy.exc import OperationalError
-
     from backoffice.db import retry_conflicts
 
     class Deadlock(Exception):
