@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from backoffice.errors import ValidationFailed
 from backoffice.services.members.csv_io import _read_rows, export_members_csv
 from backoffice.services.members.names import normalize_name
-from backoffice.services.members.profiles import MemberQuery
+from backoffice.services.members.search import MemberQuery
 from backoffice.services.reports.exports import _csv, _xlsx
 from backoffice.services.spreadsheet_cells import safe_cell
 from tests.unit.foundation_fixtures import add_member

@@ -18,14 +18,10 @@ from backoffice.services.loyalty.points import adjust_points, points_ledger
 from backoffice.services.loyalty.sales import SaleInput, member_sales, record_sale, refund_sale
 from backoffice.services.loyalty.wallet import top_up
 from backoffice.services.members.counter import member_for_counter
-from backoffice.services.members.profiles import (
-    MemberInput,
-    change_member_status,
-    get_member,
-    get_member_for_edit,
-    member_timeline,
-    update_member,
-)
+from backoffice.services.members.profiles import MemberInput, get_member_for_edit, update_member
+from backoffice.services.members.search import get_member
+from backoffice.services.members.status import change_member_status
+from backoffice.services.members.timeline import member_timeline
 from backoffice.services.messaging.messages import member_messages
 from backoffice.services.org.stores import StoreInput, get_store, update_store
 from tests.unit.foundation_fixtures import add_member
