@@ -5,8 +5,9 @@ one member, a batch or a whole segment is the same query with a different member
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnClause, and_, exists, false, literal_column, not_, or_, true
@@ -28,6 +29,7 @@ from backoffice.models.reports import MemberSalesSummary
 from backoffice.services.loyalty.activity import activity_subquery
 from backoffice.services.members.custom_field_index import value_sql
 from backoffice.services.reports.daily_stats import epoch_day
+from backoffice.settings import get_settings
 
 MEMBER_FIELDS = (
     "name",
@@ -41,6 +43,9 @@ MEMBER_FIELDS = (
 )
 # Purchase summary measures (reports' MemberSalesSummary): days since the last purchase,
 # purchases and net spend in cents, over the member's whole history. No purchase: no match.
+# Member fields holding a date or an instant: a rule's text value is parsed first, because
+# PostgreSQL will not compare a DATE column with a VARCHAR parameter (SQLite would, as text).
+DATE_FIELDS = {"birthday": date, "joined_at": datetime}
 RFM_FIELDS = ("recency_days", "frequency", "monetary")
 Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "empty", "not_empty"]
 
@@ -75,6 +80,8 @@ def problems(group: Group, session: Session) -> list[str]:
     for rule in _walk(group):
         if rule.kind == "field" and rule.field not in MEMBER_FIELDS:
             out.append("error.condition_field")
+        if rule.kind == "field" and rule.field in DATE_FIELDS and _date_value(rule) is _BAD:
+            out.append("error.date")
         if rule.kind == "custom_field" and rule.field not in custom:
             out.append("error.field_unknown")
         if rule.kind == "activity" and rule.field not in ("spend", "visits", "points"):
@@ -96,6 +103,35 @@ def _walk(group: Group) -> Iterator[Rule]:
             yield from _walk(item)
         else:
             yield item
+
+
+_BAD = object()
+
+
+def _date_value(rule: Rule) -> Any:
+    """The rule's value as the date or datetime its column holds (a list for `in`),
+    or _BAD when some part of it is not an ISO date."""
+    kind = DATE_FIELDS[rule.field]
+    if rule.op in ("empty", "not_empty"):
+        return None
+
+    def parse(raw: Any) -> Any:
+        if isinstance(raw, kind):
+            return raw
+        try:
+            parsed = datetime.fromisoformat(str(raw).strip())
+        except ValueError:
+            return _BAD
+        if kind is date:
+            return parsed.date()
+        # A day or a wall time without an offset is the chain's, as managers read dates.
+        zone = ZoneInfo(get_settings().default_timezone)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+    if rule.op == "in":
+        items = [parse(raw) for raw in (rule.value or [])]
+        return _BAD if any(item is _BAD for item in items) else items
+    return parse(rule.value)
 
 
 def _compare(expr: Any, op: Op, value: Any) -> ColumnElement[bool]:
@@ -127,6 +163,12 @@ def _rule_sql(session: Session, rule: Rule) -> ColumnElement[bool]:
         value = rule.value
         if rule.field == "status" and isinstance(value, str):
             value = MemberStatus(value)
+        if rule.field in DATE_FIELDS:
+            value = _date_value(rule)
+            if value is _BAD:
+                return false()
+            if rule.op in ("empty", "not_empty"):
+                return column.is_(None) if rule.op == "empty" else column.is_not(None)
         return _compare(column, rule.op, value)
     if rule.kind == "custom_field":
         expr: ColumnClause[Any] = literal_column(

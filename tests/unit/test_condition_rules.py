@@ -86,12 +86,26 @@ def _field(field: str, op: str, value=None) -> Rule:  # noqa: ANN001
         (_field("birthday", "lte", "1990-05-17"), {"li"}),
         (_field("birthday", "gt", "1990-05-17"), set()),
         (_field("birthday", "gte", "1990-05-17"), {"li"}),
+        (_field("birthday", "eq", "1990-05-17"), {"li"}),
+        (_field("birthday", "in", ["1990-05-17", "2000-01-01"]), {"li"}),
+        (_field("birthday", "empty"), {"han", "wang"}),
+        (_field("birthday", "not_empty"), {"li"}),
+        (_field("joined_at", "gte", "2000-01-01"), {"li", "han", "wang"}),
+        (_field("joined_at", "lt", "2000-01-01T00:00:00"), set()),
         (_field("status", "eq", "active"), {"li", "han", "wang"}),
         (_field("status", "ne", "active"), set()),
     ],
 )
 def test_member_fields_with_each_operator(session, crowd, rule, expected):
     assert _who(session, crowd, rule) == expected
+
+
+def test_a_date_rule_that_is_not_a_date_is_a_problem_and_matches_no_one(session, crowd):
+    bad = _field("birthday", "lt", "17/05/1990")
+    assert "error.date" in problems(Group(rules=[bad]), session)
+    assert _who(session, crowd, bad) == set()
+    assert "error.date" in problems(Group(rules=[_field("joined_at", "in", ["x"])]), session)
+    assert problems(Group(rules=[_field("birthday", "lt", "1990-05-17")]), session) == []
 
 
 def test_home_store_and_store_in(session, crowd):
