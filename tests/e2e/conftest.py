@@ -32,6 +32,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "demo1234"
+# The session's `backoffice run` launcher (None when E2E_URL names an app started by hand):
+# tests/e2e/test_zz_launcher_stop.py presses Ctrl-C on it as the last test.
+LAUNCHER: dict[str, subprocess.Popen] = {}
 
 
 def _free_port() -> int:
@@ -90,6 +93,7 @@ def app_url(app_data_dir: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    LAUNCHER["proc"] = proc
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 900
     try:

