@@ -14,7 +14,7 @@ from backoffice.db import get_engine, session_scope
 from backoffice.models import SchedulerState, StaffSession
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.nightly import run_nightly
-from backoffice.services.operations.backup import nightly_backup
+from backoffice.services.operations.nightly_backups import nightly_backup
 from backoffice.settings import get_settings
 
 

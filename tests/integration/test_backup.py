@@ -116,7 +116,7 @@ def test_a_backup_of_the_other_dialect_is_refused(chain, tmp_path):
 
 
 def test_nightly_backups_keep_the_newest_n(chain, tmp_path):
-    from backoffice.services.operations.backup import nightly_backup
+    from backoffice.services.operations.nightly_backups import nightly_backup
 
     folder = tmp_path / "nightly"
     for day in ("2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"):

@@ -9,7 +9,8 @@ Restoring checks everything before the current database is touched: the file is 
 (zip CRCs and the dump's SHA-256), the schema is not newer than this code knows, the
 dialect matches. The dump is then restored beside the current database (a temporary file,
 or a scratch PostgreSQL database), verified (row counts against the manifest, the audit
-chain), and only then swapped in: a failed restore leaves the current database as it was.
+chain), and only then swapped in (a file rename; a database rename on PostgreSQL): a failed
+restore leaves the current database as it was.
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ def known_revisions() -> set[str]:
 
 
 def table_figures(engine: Engine) -> dict[str, dict[str, Any]]:
-    """Row count and a checksum of the rows (in primary-key order) of every table."""
+    """Row count and a checksum of the rows (in primary-key order) of every table. On
+    PostgreSQL the server computes it (md5 over each row's text form): a million members are
+    not shipped to Python twice per restore. A backup and its restore share a dialect, so the
+    two forms never meet."""
     figures: dict[str, dict[str, Any]] = {}
     tables = [t for t in SQLModel.metadata.sorted_tables]
     with engine.connect() as connection:
@@ -82,6 +86,9 @@ def table_figures(engine: Engine) -> dict[str, dict[str, Any]]:
             if table.name not in present:
                 continue
             order = list(table.primary_key.columns) or list(table.columns)
+            if engine.dialect.name == "postgresql":
+                figures[table.name] = _pg_table_figures(connection, table.name, order)
+                continue
             digest = hashlib.sha256()
             count = 0
             for row in connection.execute(table.select().order_by(*order)):
@@ -89,6 +96,16 @@ def table_figures(engine: Engine) -> dict[str, dict[str, Any]]:
                 count += 1
             figures[table.name] = {"rows": count, "sha256": digest.hexdigest()}
     return figures
+
+
+def _pg_table_figures(connection: Any, name: str, order: list[Any]) -> dict[str, Any]:
+    keys = ", ".join(f't."{column.name}"' for column in order)
+    row = connection.execute(
+        text(
+            f"SELECT count(*), md5(string_agg(md5(t::text), '' ORDER BY {keys})) FROM \"{name}\" t"
+        )
+    ).one()
+    return {"rows": row[0], "sha256": row[1] or ""}
 
 
 def _plain(value: Any) -> Any:
@@ -312,13 +329,19 @@ def _restore_sqlite(
 def _restore_pg(
     engine: Engine, dump: Path, manifest: dict[str, Any], say: Callable[[str], None]
 ) -> RestoreReport:
+    """Restore into a scratch database, verify it there, then swap the two by renaming: one
+    pg_restore, and on any error before the swap the current database is as it was. The
+    swap ends the other sessions on the current database (workers reconnect)."""
     url = make_url(engine.url.render_as_string(hide_password=False))
     args, env = _pg_args(url.render_as_string(hide_password=False))
-    scratch_name = f"{url.database}_restore_check"
+    current = url.database or "postgres"
+    scratch_name, old_name = f"{current}_restore_check", f"{current}_before_restore"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    swapped = False
     try:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch_name}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{old_name}"'))
             connection.execute(text(f'CREATE DATABASE "{scratch_name}"'))
         say("verify")
         _pg_restore(args, env, scratch_name, dump)
@@ -329,26 +352,40 @@ def _restore_pg(
             scratch.dispose()
         say("swap")
         engine.dispose()
-        # Into the current database in one transaction: on any error it stays as it was.
-        _pg_restore(args, env, url.database or "postgres", dump, clean=True)
+        with admin.connect() as connection:
+            _swap_databases(connection, current, scratch_name, old_name)
+        swapped = True
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch_name}"'))
+            if swapped:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{old_name}" WITH (FORCE)'))
         admin.dispose()
     return report
 
 
-def _pg_restore(
-    args: list[str], env: dict[str, str], database: str, dump: Path, clean: bool = False
-) -> None:
-    extra = ["--clean", "--if-exists"] if clean else []
+def _swap_databases(connection: Any, current: str, restored: str, old: str) -> None:
+    """current -> old, restored -> current; if the second rename fails the first is undone."""
+    end_sessions = (
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = :name AND pid <> pg_backend_pid()"
+    )
+    connection.execute(text(end_sessions), {"name": current})
+    connection.execute(text(f'ALTER DATABASE "{current}" RENAME TO "{old}"'))
+    try:
+        connection.execute(text(f'ALTER DATABASE "{restored}" RENAME TO "{current}"'))
+    except Exception:
+        connection.execute(text(f'ALTER DATABASE "{old}" RENAME TO "{current}"'))
+        raise
+
+
+def _pg_restore(args: list[str], env: dict[str, str], database: str, dump: Path) -> None:
     done = subprocess.run(
         [
             _pg_tool("pg_restore"),
             *args,
             "--no-owner",
             "--single-transaction",
-            *extra,
             "--dbname",
             database,
             str(dump),
@@ -359,24 +396,3 @@ def _pg_restore(
     )
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()[-500:]}")
-
-
-# ---- nightly backups with retention ---------------------------------------------------------
-
-NIGHTLY_PREFIX = "backoffice-nightly-"
-
-
-def nightly_backup(engine: Engine, folder: Path, day: str, keep: int) -> Path:
-    """The day's backup in `folder`; then only the newest `keep` nightly files stay."""
-    file = backup(engine, folder / f"{NIGHTLY_PREFIX}{day}.zip")
-    prune_backups(folder, keep)
-    return file
-
-
-def prune_backups(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` nightly backups (by the day in their name)."""
-    nightly = sorted(folder.glob(f"{NIGHTLY_PREFIX}*.zip"))
-    gone = nightly[: max(0, len(nightly) - max(1, keep))]
-    for path in gone:
-        path.unlink(missing_ok=True)
-    return gone
