@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from backoffice.db import read_scope
 from backoffice.models import MessageStatus, OutboxMessage, RunStatus, Sale, WorkflowRun
-from backoffice.models.base import utcnow
+from backoffice.models.base import as_utc, utcnow
 from backoffice.queue import QUEUE_NAMES, connect
 from backoffice.settings import get_settings
 from backoffice.workflows.heartbeat import scheduler_heartbeat
@@ -87,12 +87,6 @@ def configured_redis() -> Redis | None:
     return connect() if get_settings().redis_url else None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def take_snapshot(redis: Redis | None, now: datetime | None = None) -> Snapshot:
     """Everything the operations views show; each part that cannot be read is a problem,
     never an exception."""
@@ -123,7 +117,7 @@ def take_snapshot(redis: Redis | None, now: datetime | None = None) -> Snapshot:
 def _database_part(session: Session, snap: Snapshot) -> None:
     session.execute(text("SELECT 1"))
     raw_tick = read_state(session, "tick.last")
-    snap.last_tick = _aware(datetime.fromisoformat(raw_tick)) if raw_tick else None
+    snap.last_tick = as_utc(datetime.fromisoformat(raw_tick)) if raw_tick else None
     snap.last_nightly = read_state(session, "nightly.last")
     snap.runs = {
         str(status): int(n)
@@ -156,7 +150,7 @@ def _redis_part(redis: Redis, snap: Snapshot) -> None:
     redis.ping()
     beat = scheduler_heartbeat(redis)
     if beat is not None:
-        snap.scheduler_at = _aware(datetime.fromisoformat(str(beat["at"])))
+        snap.scheduler_at = as_utc(datetime.fromisoformat(str(beat["at"])))
         snap.scheduler_error = str(beat.get("last_error") or "")
     for name in QUEUE_NAMES:
         queue = Queue(name, connection=redis)
@@ -175,7 +169,7 @@ def _redis_part(redis: Redis, snap: Snapshot) -> None:
             WorkerState(
                 name=worker.name,
                 state=str(worker.get_state()),
-                last_heartbeat=_aware(worker.last_heartbeat),
+                last_heartbeat=as_utc(worker.last_heartbeat) if worker.last_heartbeat else None,
                 current_job=job.id if job is not None else "",
             )
         )

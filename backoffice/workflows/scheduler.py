@@ -37,7 +37,7 @@ from sqlmodel import Session, col, select
 
 from backoffice.db import session_scope
 from backoffice.models import RunStatus, WorkflowRun
-from backoffice.models.base import utcnow
+from backoffice.models.base import as_utc, utcnow
 from backoffice.queue import connect
 from backoffice.settings import get_settings
 from backoffice.workflows import alerting, housekeeping, jobs
@@ -108,7 +108,7 @@ def lost_runs(session: Session, now: datetime, redis: Redis | None) -> list[int]
     for run_id, job_id, started_at in rows:
         if job_id:
             by_job.setdefault(job_id, []).append(int(run_id or 0))
-        elif _aware(started_at) < stale_before:
+        elif as_utc(started_at) < stale_before:
             lost.append(int(run_id or 0))
     if redis is not None and by_job:
         ids = list(by_job)
@@ -117,10 +117,6 @@ def lost_runs(session: Session, now: datetime, redis: Redis | None) -> list[int]
             if job_lost(job, now, waiting):
                 lost += by_job[job_id]
     return sorted(lost)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def job_lost(job: Job | None, now: datetime, waiting: set[str] | None = None) -> bool:
@@ -134,10 +130,10 @@ def job_lost(job: Job | None, now: datetime, waiting: set[str] | None = None) ->
         return True
     if status == JobStatus.QUEUED and waiting is not None and job.id not in waiting:
         queued_at = job.enqueued_at or job.created_at
-        return queued_at is None or _aware(queued_at) < now - JOB_SILENT
+        return queued_at is None or as_utc(queued_at) < now - JOB_SILENT
     if status == JobStatus.STARTED:
         beat = job.last_heartbeat or job.started_at
-        return beat is None or _aware(beat) < now - JOB_SILENT
+        return beat is None or as_utc(beat) < now - JOB_SILENT
     return False
 
 
