@@ -19,6 +19,7 @@ from backoffice.catalog import (
     operations,
     reports,
     roles,
+    visit_cards,
     workflows,
 )
 
@@ -37,6 +38,7 @@ for _module in (
     reports,
     member_portal,
     operations,
+    visit_cards,
 ):
     for _key, _value in _module.STRINGS.items():
         if _key in CATALOG:

@@ -45,6 +45,13 @@ from backoffice.models.sales import Sale, SaleRefund, SaleStatus
 from backoffice.models.staff import Role, Staff, StaffSession, StaffStore
 from backoffice.models.stores import Store
 from backoffice.models.two_factor import SignInChallenge, StaffRecoveryCode, StaffTotp
+from backoffice.models.visit_cards import (
+    CardEntryKind,
+    CardProduct,
+    CardStatus,
+    VisitCard,
+    VisitCardEntry,
+)
 from backoffice.models.wallet import TopupRule, WalletAccount, WalletEntry, WalletKind
 from backoffice.models.workflows import (
     RunStatus,
@@ -60,6 +67,11 @@ from backoffice.models.workflows import (
 )
 
 __all__ = [
+    "CardEntryKind",
+    "CardProduct",
+    "CardStatus",
+    "VisitCard",
+    "VisitCardEntry",
     "OperationsAlert",
     "DeletionRequest",
     "DeletionStatus",

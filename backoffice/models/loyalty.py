@@ -46,6 +46,9 @@ class LoyaltySettings(SQLModel, table=True):
     max_points_share_bp: int = 5000  # points may pay at most this share of a bill
     bonus_spent_first: bool = False  # stored value: spend bonus before principal?
     low_balance_cents: int = 5000  # `wallet.low_balance` below this
+    card_refund_fee_bp: int = 1000  # 退卡: this share of the unused value is kept as a fee
+    card_low_visits: int = 1  # `card.low_remaining` when this many visits or fewer are left
+    card_expiring_notice_days: int = 7  # `card.expiring` this many days before
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,5 +1,5 @@
 """The nightly loyalty run: birthday points, expiring-points notices, expiry, coupon expiry,
-tier downgrades. Each step is idempotent, so a re-run on the same day changes nothing."""
+tier downgrades, visit-card expiry notices and expiry. Each step is idempotent, so a re-run on the same day changes nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from backoffice.models import EarnRuleKind, Member, MemberStatus, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
-from backoffice.services.loyalty import coupons, points, tiers
+from backoffice.services.loyalty import coupons, points, tiers, visit_card_ledger
 from backoffice.services.loyalty.earn_rules import fixed_points
 from backoffice.settings import get_settings
 
@@ -26,6 +26,8 @@ class NightlyReport:
     coupons_expired: int
     tiers_checked: int
     tiers_downgraded: int
+    cards_notified: int = 0
+    cards_expired: int = 0
 
 
 def grant_birthday_points(session: Session, today: date, batch: int = 5000) -> int:
@@ -85,6 +87,8 @@ def run_nightly(session: Session, now: datetime | None = None) -> NightlyReport:
     expired = points.expire_points(session, now)
     coupons_expired = coupons.expire_coupons(session, now)
     downgrades = tiers.evaluate_downgrades(session, now)
+    cards_notified = visit_card_ledger.notify_expiring_cards(session, now)
+    cards_expired = visit_card_ledger.expire_cards(session, now)
     return NightlyReport(
         birthdays,
         notified,
@@ -93,4 +97,6 @@ def run_nightly(session: Session, now: datetime | None = None) -> NightlyReport:
         coupons_expired,
         downgrades.checked,
         downgrades.downgraded,
+        cards_notified,
+        cards_expired,
     )

@@ -150,3 +150,19 @@ class Manual(NodeType):
         if config.segment_id is not None and session.get(Segment, config.segment_id) is None:
             return ["error.segment_unknown"]
         return []
+
+
+@register
+class CardLow(_EventTrigger):
+    """A visit card is down to its last visits (the threshold is a loyalty setting)."""
+
+    type, label, help = "trigger.card_low", "node.card_low", "node.card_low.help"
+    events = ("card.low_remaining",)
+
+
+@register
+class CardExpiring(_EventTrigger):
+    """A visit card's last valid day is N days away (found by the nightly job)."""
+
+    type, label, help = "trigger.card_expiring", "node.card_expiring", "node.card_expiring.help"
+    events = ("card.expiring",)
