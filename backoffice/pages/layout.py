@@ -24,6 +24,7 @@ NAV: list[tuple[str, list[tuple[str, str, str, str]]]] = [
         [
             ("/workflows", "nav.workflows", "workflow", "workflows.read"),
             ("/settings/loyalty", "nav.loyalty", "gift", "loyalty.read"),
+            ("/settings/cards", "nav.cards", "ticket", "loyalty.read"),
         ],
     ),
     (

@@ -1,4 +1,5 @@
-"""/member?id=…: profile, loyalty (tier, balances, ledgers, counter actions) and timeline."""
+"""/member?id=…: profile, loyalty (tier, balances, ledgers, counter actions), visit cards
+and timeline."""
 
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ from backoffice.pages.members.detail import (
 )
 from backoffice.pages.members.loyalty_panel import loyalty_panel
 from backoffice.pages.members.loyalty_state import LoyaltyState
+from backoffice.pages.members.visit_cards_panel import VisitCardsState, visit_cards_panel
 from backoffice.pages.session import SessionState, tr
 
 
 @rx.page(
     route="/member",
     title="Member · Back-office",
-    on_load=[SessionState.require_sign_in, MemberDetailState.open_page, LoyaltyState.open_loyalty],
+    on_load=[
+        SessionState.require_sign_in,
+        MemberDetailState.open_page,
+        LoyaltyState.open_loyalty,
+        VisitCardsState.open_cards,
+    ],
 )
 def member_page() -> rx.Component:
     return shell(
@@ -30,7 +37,12 @@ def member_page() -> rx.Component:
         rx.cond(
             MemberDetailState.found,
             rx.vstack(
-                profile_card(), loyalty_panel(), timeline_card(), spacing="4", align="stretch"
+                profile_card(),
+                loyalty_panel(),
+                visit_cards_panel(),
+                timeline_card(),
+                spacing="4",
+                align="stretch",
             ),
         ),
         status_dialog(),

@@ -100,3 +100,10 @@ def products_for_sale(session: Session, store_id: int) -> list[CardProduct]:
         select(CardProduct).where(col(CardProduct.active).is_(True)).order_by(CardProduct.name)
     ).all()
     return [p for p in rows if not p.store_ids or store_id in p.store_ids]
+
+
+def list_card_products(session: Session, actor: Actor) -> list[CardProduct]:
+    """Every product, active first (the settings page)."""
+    require(actor, "loyalty.read")
+    rows = session.exec(select(CardProduct).order_by(CardProduct.name)).all()
+    return sorted(rows, key=lambda p: not p.active)

@@ -267,9 +267,11 @@ def _take_one_visit(session: Session, card: VisitCard, now: datetime) -> int | N
     return None if left is None else int(left)
 
 
-def refund_value(card: VisitCard, now: datetime, fee_bp: int) -> int:
-    """What a refunded card pays back: the unused share of its price (visits left of the
-    total, or days left of the validity for an unlimited card), less the fee."""
+def refund_value(card: VisitCard, now: datetime | None, fee_bp: int) -> int:
+    """What a refunded card pays back (now, unless `now` says when): the unused share of its
+    price (visits left of the total, or time left of the validity for an unlimited card),
+    less the fee."""
+    now = now or utcnow()
     if card.visits_total:
         unused = card.price_cents * (card.visits_left or 0) // card.visits_total
     else:
