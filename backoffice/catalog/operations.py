@@ -63,6 +63,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.backlog": ("待发送", "Backlog"),
     "ops.sent": ("已发送", "Sent"),
     "alert.banner": ("运行报警", "Operations alert"),
+    "alert.detail.heartbeat_age": ("最后一次心跳在 {age} 秒前", "last heartbeat {age} s ago"),
+    "alert.detail.no_heartbeat": ("没有调度器心跳", "no scheduler heartbeat"),
+    "alert.detail.jobs_failed": (
+        "最近 {minutes} 分钟内 {count} 个任务失败",
+        "{count} jobs failed in the last {minutes} min",
+    ),
+    "alert.detail.channel": (
+        "{finished} 条中 {failed} 条失败（{share}%）",
+        "{failed} of {finished} failed ({share} %)",
+    ),
     "alert.scheduler_silent": ("调度器已停止心跳", "The scheduler is silent"),
     "alert.job_failures": ("后台任务失败过多", "Too many jobs are failing"),
     "alert.channel_failures": ("{subject} 渠道发送失败率过高", "The {subject} channel is failing"),

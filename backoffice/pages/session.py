@@ -106,13 +106,15 @@ class SessionState(rx.State):
         return actor
 
     def _load_alerts(self, session: Session, actor: Actor) -> None:
-        from backoffice.services.operations.alerts import open_alerts
+        from backoffice.services.operations.alerts import detail_text, open_alerts
 
         if not actor.can("operations.manage"):
             self.alerts = []
             return
         self.alerts = [
-            self._tr(f"alert.{a.rule}", subject=a.subject) + " — " + a.detail
+            self._tr(f"alert.{a.rule}", subject=a.subject)
+            + " — "
+            + detail_text(a.detail, self.lang)
             for a in open_alerts(session, actor)
         ]
 

@@ -116,12 +116,13 @@ def notify_alert(key: str, opened_at_iso: str) -> str:
         if row is None or row.opened_at != opened_at or row.notified_at is not None:
             return "skipped"
         subject = f"[back-office] alert: {row.key}"
-        body = f"{row.key} since {row.opened_at:%Y-%m-%d %H:%M:%S} UTC: {row.detail}"
+        detail = alerts.detail_text(row.detail, "en")
+        body = f"{row.key} since {row.opened_at:%Y-%m-%d %H:%M:%S} UTC: {detail}"
         payload = {
             "alert": row.key,
             "rule": row.rule,
             "subject": row.subject,
-            "detail": row.detail,
+            "detail": detail,
             "opened_at": row.opened_at.isoformat(),
         }
     settings = get_settings()

@@ -35,7 +35,8 @@ def test_a_scheduler_beating_recently_is_not_silent():
 def test_a_scheduler_silent_for_five_minutes_opens_the_alert():
     found = alerts.scheduler_silent(NOW - FIVE_MIN, NOW, FIVE_MIN, LONG_AGO)
     assert found is not None and found.key == "scheduler_silent"
-    assert "300 s" in found.detail
+    assert alerts.detail_text(found.detail, "en") == "last heartbeat 300 s ago"
+    assert alerts.detail_text(found.detail, "zh-CN") == "最后一次心跳在 300 秒前"
 
 
 def test_no_heartbeat_counts_as_silent_only_once_the_watcher_has_watched_that_long():
@@ -65,7 +66,9 @@ def test_job_failures_outside_the_window_do_not_count():
 def test_a_channel_failing_over_twenty_percent_opens_its_alert_and_not_the_others():
     found = alerts.channel_failures({"sms": (70, 30), "email": (95, 5)}, 0.2, 20)
     assert [f.key for f in found] == ["channel_failures:sms"]
-    assert "30 of 100" in found[0].detail
+    assert alerts.detail_text(found[0].detail, "en") == "30 of 100 failed (30 %)"
+    assert alerts.detail_text(found[0].detail, "zh-CN") == "100 条中 30 条失败（30%）"
+    assert alerts.detail_text("6 failed", "zh-CN") == "6 failed"  # a row stored before
 
 
 def test_exactly_twenty_percent_is_not_over_the_rate():

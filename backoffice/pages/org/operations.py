@@ -15,6 +15,7 @@ from backoffice.errors import DomainError
 from backoffice.i18n import format_when
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.operations.alerts import detail_text
 from backoffice.workflows.failed_jobs import discard_failed_job, retry_failed_job
 from backoffice.workflows.operations_view import Overview, operations_overview, operations_redis
 
@@ -116,7 +117,9 @@ class OperationsState(SessionState):
         self.open_alerts = [
             {
                 "key": a.key,
-                "text": self._tr(f"alert.{a.rule}", subject=a.subject) + " — " + a.detail,
+                "text": self._tr(f"alert.{a.rule}", subject=a.subject)
+                + " — "
+                + detail_text(a.detail, self.lang),
                 "since": format_when(a.opened_at, self.lang),
             }
             for a in view.alerts

@@ -7,6 +7,7 @@ its opening is announced once (the caller announces only the keys it opened)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from backoffice.i18n import t
 from backoffice.models import Channel, MessageStatus, OperationsAlert, OutboxMessage
 from backoffice.models.base import utcnow
 from backoffice.services.org.access import Actor, require
@@ -37,6 +39,24 @@ class Finding:
         return f"{self.rule}:{self.subject}" if self.subject else self.rule
 
 
+def _detail(key: str, **params: int) -> str:
+    """A finding's detail is stored as a catalog key with its numbers, so the banner reads
+    it in each person's language and the email in English (`detail_text`)."""
+    return json.dumps({"key": key, **params})
+
+
+def detail_text(detail: str, lang: str) -> str:
+    """The stored detail in `lang` (a detail stored as plain text before comes back as is)."""
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(data, dict) or "key" not in data:
+        return detail
+    key = str(data.pop("key"))
+    return t(lang, key, **data)
+
+
 # ---- the rules --------------------------------------------------------------------------
 
 
@@ -49,10 +69,10 @@ def scheduler_silent(
         if now - heartbeat_at < silent:
             return None
         age = int((now - heartbeat_at).total_seconds())
-        return Finding(SCHEDULER_SILENT, detail=f"last heartbeat {age} s ago")
+        return Finding(SCHEDULER_SILENT, detail=_detail("alert.detail.heartbeat_age", age=age))
     if now - watching_since < silent:
         return None
-    return Finding(SCHEDULER_SILENT, detail="no scheduler heartbeat")
+    return Finding(SCHEDULER_SILENT, detail=_detail("alert.detail.no_heartbeat"))
 
 
 def job_failures(
@@ -63,7 +83,8 @@ def job_failures(
     if threshold <= 0 or recent < threshold:
         return None
     minutes = int(window.total_seconds() // 60)
-    return Finding(JOB_FAILURES, detail=f"{recent} jobs failed in the last {minutes} min")
+    detail = _detail("alert.detail.jobs_failed", count=recent, minutes=minutes)
+    return Finding(JOB_FAILURES, detail=detail)
 
 
 def channel_failures(
@@ -78,9 +99,8 @@ def channel_failures(
         if finished < max(1, min_sample) or failed / finished <= rate:
             continue
         share = round(100 * failed / finished)
-        found.append(
-            Finding(CHANNEL_FAILURES, channel, f"{failed} of {finished} failed ({share} %)")
-        )
+        detail = _detail("alert.detail.channel", failed=failed, finished=finished, share=share)
+        found.append(Finding(CHANNEL_FAILURES, channel, detail))
     return found
 
 
