@@ -32,6 +32,8 @@ from backoffice.pages.org import (
     webhooks,  # noqa: F401
 )
 from backoffice.pages.portal import home as member_home  # noqa: F401
+from backoffice.pages.portal import me as member_me  # noqa: F401
+from backoffice.pages.portal import rewards as member_rewards  # noqa: F401
 from backoffice.pages.portal import sign_in as member_portal  # noqa: F401
 from backoffice.pages.reports import analysis as report_analysis  # noqa: F401
 from backoffice.pages.reports import dashboard as reports  # noqa: F401
