@@ -128,17 +128,28 @@ def bottom_nav(active: str) -> rx.Component:
             flex="1",
         )
 
-    return rx.hstack(
-        tab("home", "house", "/m/home"),
-        tab("rewards", "gift", "/m/rewards"),
-        tab("me", "user", "/m/me"),
-        position="sticky",
-        bottom="0",
-        background="var(--color-panel-solid)",
-        border_top="1px solid var(--gray-5)",
-        padding="8px 0",
-        width="100%",
-        justify="between",
+    # Fixed to the screen, not to the page: a long history must not scroll it away on a
+    # phone. The spacer keeps the last rows clear of it; the safe-area inset keeps it above
+    # an iPhone's home bar.
+    return rx.fragment(
+        rx.box(height="72px", flex_shrink="0"),
+        rx.hstack(
+            tab("home", "house", "/m/home"),
+            tab("rewards", "gift", "/m/rewards"),
+            tab("me", "user", "/m/me"),
+            position="fixed",
+            bottom="0",
+            left="0",
+            right="0",
+            z_index="10",
+            max_width="480px",
+            margin="0 auto",
+            background="var(--color-panel-solid)",
+            border_top="1px solid var(--gray-5)",
+            padding="8px 0 calc(8px + env(safe-area-inset-bottom))",
+            justify="between",
+            id="m-bottom-nav",
+        ),
     )
 
 
@@ -232,7 +243,7 @@ def balances() -> rx.Component:
 
 @rx.page(
     route="/m/home",
-    title="会员中心 · Member",
+    title="首页 · 会员中心",
     on_load=[MemberSessionState.require_member, MemberHomeState.open_home],
 )
 def member_home_page() -> rx.Component:

@@ -196,7 +196,7 @@ def _delete_card() -> rx.Component:
 
 @rx.page(
     route="/m/me",
-    title="我的 · Member",
+    title="我的 · 会员中心",
     on_load=[MemberSessionState.require_member, MemberMeState.open_me],
 )
 def member_me_page() -> rx.Component:

@@ -101,7 +101,7 @@ class MemberRewardsState(MemberSessionState):
 
 @rx.page(
     route="/m/rewards",
-    title="积分兑换 · Member",
+    title="积分兑换 · 会员中心",
     on_load=[MemberSessionState.require_member, MemberRewardsState.open_rewards],
 )
 def member_rewards_page() -> rx.Component:
