@@ -35,6 +35,8 @@ from backoffice.pages.org import (
     webhooks,  # noqa: F401
 )
 from backoffice.pages.portal import home as member_home  # noqa: F401
+from backoffice.pages.portal import me as member_me  # noqa: F401
+from backoffice.pages.portal import rewards as member_rewards  # noqa: F401
 from backoffice.pages.portal import sign_in as member_portal  # noqa: F401
 from backoffice.pages.reports import analysis as report_analysis  # noqa: F401
 from backoffice.pages.reports import dashboard as reports  # noqa: F401
@@ -47,5 +49,12 @@ def index() -> rx.Component:
 
 configure_logging("app")
 # /api/v1 (REST API and its docs) is served by the same backend as the pages.
-app = rx.App(api_transformer=create_app())
+# The favicon (assets/favicon.*: a member card on the brand's teal); the .ico stays for
+# browsers that ask for /favicon.ico, the touch icon for phones that pin the member portal.
+FAVICON = [
+    rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+    rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+]
+app = rx.App(api_transformer=create_app(), head_components=FAVICON)
 app.add_page(index, route="/", on_load=login.LoginState.open_login_or_home)

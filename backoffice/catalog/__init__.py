@@ -2,6 +2,7 @@
 
 One catalog, kept as data and split by area so translators and developers work in small
 files; `backoffice.i18n.t` reads the merged CATALOG. A key defined twice is an error.
+May use: nothing of ours.
 """
 
 from __future__ import annotations

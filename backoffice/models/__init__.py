@@ -1,4 +1,7 @@
-"""SQLModel tables, one module per domain. Importing this package registers every table."""
+"""SQLModel tables, one module per domain. Importing this package registers every table.
+
+May use: nothing of ours above it (no db, services or settings): tables only.
+"""
 
 from backoffice.models.api import (
     ApiKey,

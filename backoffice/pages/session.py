@@ -141,6 +141,7 @@ class SessionState(rx.State):
         if self._token():
             try:
                 self._call(set_own_locale, lang)
+                self._load_actor()  # the alert banner's text is written in the language
             except (SignedOut, DomainError):
                 return None
         return None

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from playwright.sync_api import expect
 from redis import Redis
 from rq import Queue
 
@@ -73,7 +74,52 @@ def test_operations_page_during_a_campaign_then_a_failed_job_retried(page, app_d
     assert job.get_status(refresh=True) == "finished"
     shot(page, "operations-after-retry")
 
+    _alert_banner(page, redis)
+    _english_operations(page)  # while the alert is open: its banner is translated too
+    for _ in range(5):
+        page.locator(".job-discard").first.click()
+    expect(page.locator(".failed-job")).to_have_count(0, timeout=30_000)
     _check_audit(app_data_dir)
+
+
+def _alert_banner(page, redis: Redis) -> None:  # noqa: ANN001
+    """Five failed jobs within the window open the job-failures alert (the scheduler evaluates
+    each minute); HQ admins then see the banner on every page, and it leads to /operations."""
+    queue = Queue("default", connection=redis)
+    for n in range(5):
+        queue.enqueue("os.remove", f"/nonexistent/ops-alert-{n}", job_id=f"ops-alert-{n}")
+    expect(page.locator(".failed-job")).to_have_count(5, timeout=60_000)
+    page.get_by_role(
+        "link", name="会员", exact=True
+    ).click()  # another page: the banner is the shell's, not the operations page's
+    page.wait_for_url("**/members")
+    deadline = time.monotonic() + 150
+    while not page.locator("#alert-banner").count():  # a person would reload, too
+        assert time.monotonic() < deadline, "no alert banner after five failed jobs"
+        page.wait_for_timeout(5_000)
+        page.reload()
+        wait_ready(page)
+    expect(page.locator("#alert-banner")).to_contain_text("运行报警")
+    expect(page.locator("#alert-banner")).to_contain_text("后台任务失败过多")
+    shot(page, "operations-alert-banner")
+    page.click("#alert-banner >> text=运行报警")  # the banner leads to the operations page
+    page.wait_for_url("**/operations")
+    wait_ready(page)
+
+
+def _english_operations(page) -> None:  # noqa: ANN001
+    """The same page in English (the switch is saved on the account: switched back after)."""
+    page.get_by_role("combobox").filter(has_text="中文").click()
+    page.get_by_role("option", name="English").click()
+    expect(page.locator("#scheduler-alive")).not_to_contain_text("运行中", timeout=20_000)
+    expect(page.get_by_role("heading", name="Operations").first).to_be_visible()
+    # The banner at once; the page's own figures at its next refresh (every 5 s).
+    expect(page.locator("#alert-banner")).to_contain_text("Too many jobs are failing")
+    expect(page.locator("#runs-table")).to_contain_text("Waiting", timeout=20_000)
+    shot(page, "operations-english")
+    page.get_by_role("combobox").filter(has_text="English").click()
+    page.get_by_role("option", name="中文").click()
+    expect(page.get_by_role("heading", name="运行监控").first).to_be_visible()
 
 
 def _check_audit(data_dir) -> None:  # noqa: ANN001
@@ -82,3 +128,4 @@ def _check_audit(data_dir) -> None:  # noqa: ANN001
     with app_db(data_dir) as db:
         actions = [r[0] for r in db.execute("SELECT action FROM auditentry ORDER BY id")]
     assert "operations.job_retried" in actions
+    assert actions.count("operations.job_discarded") == 5

@@ -157,7 +157,7 @@ def test_a_double_tap_on_confirm_redeems_once(portal):
     from sqlmodel import select
 
     from backoffice.models import Redemption
-    from backoffice.pages.portal.home import MemberRewardsState
+    from backoffice.pages.portal.rewards import MemberRewardsState
 
     member_id = portal["attacker"].member.member_id
     root = member_root(portal["attacker"].token)

@@ -1,2 +1,6 @@
 """Member pages: the list, the member page (profile, loyalty panel, timeline), the form,
-CSV import, deletion requests and the form designer."""
+CSV import, bulk coupons, deletion requests and the form designer.
+
+May use: `pages.session`, `pages.layout`, components and services (members, loyalty,
+messaging, org, portal).
+"""

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.components.tier_text import metric_text
 from backoffice.db import retry_conflicts, session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money, format_when
@@ -19,7 +20,7 @@ from backoffice.services.loyalty.coupons import issue_coupon, list_templates
 from backoffice.services.loyalty.member_summary import MemberLoyalty, member_loyalty
 from backoffice.services.loyalty.points import adjust_points
 from backoffice.services.loyalty.sales import refund_sale
-from backoffice.services.loyalty.tiers import TierMetric, list_tiers, set_member_tier
+from backoffice.services.loyalty.tiers import list_tiers, set_member_tier
 from backoffice.services.loyalty.wallet import top_up
 from backoffice.services.members.counter import counter_store
 from backoffice.services.messaging.messages import member_messages
@@ -51,15 +52,6 @@ class LoyaltyState(MemberDetailState):
 
     def _money(self, cents: int) -> str:
         return format_money(cents, self.lang)
-
-    def _metric_text(self, metric: TierMetric, value: int) -> str:
-        if metric == TierMetric.SPEND:
-            return self._money(value)
-        unit = {
-            "visits": "次" if self.lang == "zh-CN" else " visits",
-            "points": " 积分" if self.lang == "zh-CN" else " points",
-        }[metric.value]
-        return f"{value}{unit}"
 
     def _load_loyalty(self) -> Any:
         try:
@@ -111,7 +103,7 @@ class LoyaltyState(MemberDetailState):
         if p.next_tier is None:
             self.next_line, self.progress = self._tr("loyalty.top_tier"), 100
         else:
-            left = self._metric_text(p.next_tier.metric, max(0, p.needed - p.value))
+            left = metric_text(p.next_tier.metric.value, max(0, p.needed - p.value), self.lang)
             self.next_line = self._tr("loyalty.next_tier", tier=p.next_tier.name, left=left)
             self.progress = p.percent
         self.points_balance = f"{data.points_balance:,}"

@@ -1,2 +1,6 @@
-"""Organisation pages: sign-in, my account, stores, staff, roles, API keys, webhooks and the
-audit log."""
+"""Organisation pages: sign-in, my account (two-factor), stores, staff, roles, API keys,
+webhooks, the audit log and operations.
+
+May use: `pages.session`, `pages.layout`, components, services (org, messaging, portal) and
+the operations views (`workflows.operations_view`, `workflows.failed_jobs`).
+"""

@@ -215,6 +215,76 @@ def _code_form(on_submit: Any, button_key: str, button_id: str, **props: Any) ->
     )
 
 
+def _recovery_codes() -> rx.Component:
+    """The new recovery codes, shown once after enrolment until dismissed."""
+    return rx.cond(
+        S.recovery_codes.length() > 0,
+        rx.vstack(
+            rx.heading(tr("twofa.recovery_title"), size="2"),
+            rx.text(tr("twofa.recovery_help"), size="1", color_scheme="gray"),
+            rx.grid(
+                rx.foreach(
+                    S.recovery_codes,
+                    lambda c: rx.code(c, class_name="recovery-code"),
+                ),
+                columns="2",
+                spacing="2",
+                id="recovery-codes",
+            ),
+            rx.button(
+                tr("twofa.recovery_done"),
+                on_click=S.dismiss_codes,
+                variant="soft",
+                id="recovery-done",
+            ),
+            spacing="2",
+            align="stretch",
+        ),
+    )
+
+
+def _enrolment() -> rx.Component:
+    """Enabled: how many codes are left and (unless the role requires it) switching off;
+    otherwise enrolling: the QR code, the secret and the first code."""
+    return rx.cond(
+        S.twofa_enabled,
+        rx.vstack(
+            rx.text(S.recovery_left, size="1", color_scheme="gray", id="recovery-left"),
+            rx.cond(
+                ~S.twofa_required,
+                rx.vstack(
+                    rx.text(tr("twofa.disable_help"), size="1"),
+                    _code_form(
+                        S.disable_two_factor,
+                        "twofa.disable",
+                        "twofa-disable",
+                        color_scheme="red",
+                        variant="soft",
+                    ),
+                    spacing="1",
+                ),
+            ),
+            spacing="2",
+        ),
+        rx.cond(
+            S.enrol_secret != "",
+            rx.vstack(
+                rx.text(tr("twofa.scan"), size="2"),
+                rx.image(src=S.enrol_qr, width="180px", id="totp-qr", alt="QR"),
+                rx.code(S.enrol_secret, id="totp-secret"),
+                _code_form(S.confirm_two_factor, "twofa.confirm", "twofa-confirm"),
+                spacing="2",
+            ),
+            rx.button(
+                rx.icon("shield-check", size=16),
+                tr("twofa.enable"),
+                on_click=S.start_two_factor,
+                id="twofa-start",
+            ),
+        ),
+    )
+
+
 def two_factor_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -232,67 +302,8 @@ def two_factor_card() -> rx.Component:
                 S.twofa_required,
                 rx.callout(tr("twofa.required"), icon="shield", size="1"),
             ),
-            rx.cond(
-                S.recovery_codes.length() > 0,
-                rx.vstack(
-                    rx.heading(tr("twofa.recovery_title"), size="2"),
-                    rx.text(tr("twofa.recovery_help"), size="1", color_scheme="gray"),
-                    rx.grid(
-                        rx.foreach(
-                            S.recovery_codes,
-                            lambda c: rx.code(c, class_name="recovery-code"),
-                        ),
-                        columns="2",
-                        spacing="2",
-                        id="recovery-codes",
-                    ),
-                    rx.button(
-                        tr("twofa.recovery_done"),
-                        on_click=S.dismiss_codes,
-                        variant="soft",
-                        id="recovery-done",
-                    ),
-                    spacing="2",
-                    align="stretch",
-                ),
-            ),
-            rx.cond(
-                S.twofa_enabled,
-                rx.vstack(
-                    rx.text(S.recovery_left, size="1", color_scheme="gray", id="recovery-left"),
-                    rx.cond(
-                        ~S.twofa_required,
-                        rx.vstack(
-                            rx.text(tr("twofa.disable_help"), size="1"),
-                            _code_form(
-                                S.disable_two_factor,
-                                "twofa.disable",
-                                "twofa-disable",
-                                color_scheme="red",
-                                variant="soft",
-                            ),
-                            spacing="1",
-                        ),
-                    ),
-                    spacing="2",
-                ),
-                rx.cond(
-                    S.enrol_secret != "",
-                    rx.vstack(
-                        rx.text(tr("twofa.scan"), size="2"),
-                        rx.image(src=S.enrol_qr, width="180px", id="totp-qr", alt="QR"),
-                        rx.code(S.enrol_secret, id="totp-secret"),
-                        _code_form(S.confirm_two_factor, "twofa.confirm", "twofa-confirm"),
-                        spacing="2",
-                    ),
-                    rx.button(
-                        rx.icon("shield-check", size=16),
-                        tr("twofa.enable"),
-                        on_click=S.start_two_factor,
-                        id="twofa-start",
-                    ),
-                ),
-            ),
+            _recovery_codes(),
+            _enrolment(),
             rx.cond(
                 S.twofa_error != "",
                 rx.text(S.twofa_error, color_scheme="red", size="2", id="twofa-error"),

@@ -132,15 +132,14 @@ class LoginState(SessionState):
         return rx.redirect(home_path(result.actor))
 
 
-def second_step() -> rx.Component:
-    """After the password: the authenticator code, first-time enrolment, or the recovery
-    codes of a just-finished enrolment."""
+def _code_form() -> rx.Component:
+    """The authenticator (or recovery) code, with the sign-in error under it."""
     S = LoginState
     error = rx.cond(
         S.error != "",
         rx.callout(S.error, icon="triangle-alert", color_scheme="red", id="login-error"),
     )
-    code_form = rx.form(
+    return rx.form(
         rx.vstack(
             labelled(
                 tr("twofa.code_or_recovery"),
@@ -161,46 +160,59 @@ def second_step() -> rx.Component:
         on_submit=S.submit_code,
         reset_on_submit=True,
     )
+
+
+def _recovery_step() -> rx.Component:
+    """The recovery codes of a just-finished enrolment, shown once."""
+    S = LoginState
+    return rx.vstack(
+        rx.heading(tr("twofa.recovery_title"), size="4"),
+        rx.text(tr("twofa.recovery_help"), size="2", color_scheme="gray"),
+        rx.grid(
+            rx.foreach(
+                S.recovery_codes,
+                lambda c: rx.code(c, size="3", class_name="recovery-code"),
+            ),
+            columns="2",
+            spacing="2",
+            id="recovery-codes",
+        ),
+        rx.button(
+            tr("twofa.recovery_done"),
+            on_click=S.finish_enrolment,
+            size="3",
+            id="recovery-done",
+        ),
+        spacing="3",
+        align="stretch",
+    )
+
+
+def _enrol_step(code_form: rx.Component) -> rx.Component:
+    """First-time enrolment the role requires: the QR code, the secret, the first code."""
+    S = LoginState
+    return rx.vstack(
+        rx.heading(tr("twofa.enrol_title"), size="4"),
+        rx.text(tr("twofa.enrol_help"), size="2", color_scheme="gray"),
+        rx.text(tr("twofa.scan"), size="2"),
+        rx.center(rx.image(src=S.enrol_qr, width="180px", id="totp-qr", alt="QR")),
+        rx.code(S.enrol_secret, id="totp-secret", size="2"),
+        code_form,
+        spacing="3",
+        align="stretch",
+    )
+
+
+def second_step() -> rx.Component:
+    """After the password: the authenticator code, first-time enrolment, or the recovery
+    codes of a just-finished enrolment."""
+    S = LoginState
+    code_form = _code_form()
     return rx.vstack(
         rx.match(
             S.step,
-            (
-                "recovery",
-                rx.vstack(
-                    rx.heading(tr("twofa.recovery_title"), size="4"),
-                    rx.text(tr("twofa.recovery_help"), size="2", color_scheme="gray"),
-                    rx.grid(
-                        rx.foreach(
-                            S.recovery_codes,
-                            lambda c: rx.code(c, size="3", class_name="recovery-code"),
-                        ),
-                        columns="2",
-                        spacing="2",
-                        id="recovery-codes",
-                    ),
-                    rx.button(
-                        tr("twofa.recovery_done"),
-                        on_click=S.finish_enrolment,
-                        size="3",
-                        id="recovery-done",
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-            ),
-            (
-                "enrol",
-                rx.vstack(
-                    rx.heading(tr("twofa.enrol_title"), size="4"),
-                    rx.text(tr("twofa.enrol_help"), size="2", color_scheme="gray"),
-                    rx.text(tr("twofa.scan"), size="2"),
-                    rx.center(rx.image(src=S.enrol_qr, width="180px", id="totp-qr", alt="QR")),
-                    rx.code(S.enrol_secret, id="totp-secret", size="2"),
-                    code_form,
-                    spacing="3",
-                    align="stretch",
-                ),
-            ),
+            ("recovery", _recovery_step()),
+            ("enrol", _enrol_step(code_form)),
             rx.vstack(
                 rx.heading(tr("twofa.login_title"), size="4"),
                 rx.text(tr("twofa.login_help"), size="2", color_scheme="gray"),

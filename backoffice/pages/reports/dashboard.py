@@ -74,128 +74,157 @@ class DashboardState(ReportFilterState):
         self.loaded = True
         return None
 
-    def _show(self, b: Dashboard) -> None:
-        lang = self.lang
-        money = lambda c: format_money(int(c), lang)  # noqa: E731
+    def _card(self, key: str, value: str, cur: float, prev: float | None, fmt: Any = str) -> None:
+        """One KPI card: the figure, the previous period's and the change between them."""
+        self.kpis.append(
+            {
+                "key": key,
+                "label": self._tr(f"report.kpi.{key}"),
+                "value": value,
+                "previous": "" if prev is None else fmt(prev),
+                "change": _change(cur, prev, self._tr("report.change_new")),
+            }
+        )
+
+    def _money(self, cents: Any) -> str:
+        return format_money(int(cents), self.lang)
+
+    def _sales_cards(self, b: Dashboard) -> None:
+        money = self._money
         now, before = b.kpis, b.previous_kpis
         t, pt = b.totals, b.previous_totals
-        camp, pcamp = b.campaigns, b.previous_campaigns
         act = b.activity
         repeat_rate = act["repeat_buyers"] / act["buyers"] if act["buyers"] else 0.0
-
-        def card(key: str, value: str, cur: float, prev: float | None, fmt: Any = str) -> None:
-            self.kpis.append(
-                {
-                    "key": key,
-                    "label": self._tr(f"report.kpi.{key}"),
-                    "value": value,
-                    "previous": "" if prev is None else fmt(prev),
-                    "change": _change(cur, prev, self._tr("report.change_new")),
-                }
-            )
-
-        self.kpis = []
-        card("new_members", f"{t['new_members']:,}", t["new_members"], pt and pt["new_members"])
-        card("sales_count", f"{t['sales_count']:,}", t["sales_count"], pt and pt["sales_count"])
-        card(
+        self._card(
+            "new_members", f"{t['new_members']:,}", t["new_members"], pt and pt["new_members"]
+        )
+        self._card(
+            "sales_count", f"{t['sales_count']:,}", t["sales_count"], pt and pt["sales_count"]
+        )
+        self._card(
             "net_sales",
             money(now["net_sales_cents"]),
             now["net_sales_cents"],
             before and before["net_sales_cents"],
             money,
         )
-        card(
+        self._card(
             "avg_ticket",
             money(now["avg_ticket_cents"]),
             now["avg_ticket_cents"],
             before and before["avg_ticket_cents"],
             money,
         )
-        card(
+        self._card(
             "repeat_sale_rate",
             _pct(now["repeat_sale_rate"]),
             now["repeat_sale_rate"],
             before and before["repeat_sale_rate"],
             _pct,
         )
-        card("active_30", f"{act['active_30']:,}", act["active_30"], None)
-        card("active_90", f"{act['active_90']:,}", act["active_90"], None)
-        card("repeat_buyers", _pct(repeat_rate), repeat_rate, None)
-        card(
+        self._card("active_30", f"{act['active_30']:,}", act["active_30"], None)
+        self._card("active_90", f"{act['active_90']:,}", act["active_90"], None)
+        self._card("repeat_buyers", _pct(repeat_rate), repeat_rate, None)
+
+    def _points_cards(self, b: Dashboard) -> None:
+        now, before = b.kpis, b.previous_kpis
+        t, pt = b.totals, b.previous_totals
+        self._card(
             "points_issued",
             f"{now['points_issued']:,}",
             now["points_issued"],
             before and before["points_issued"],
         )
-        card("points_spent", f"{t['points_spent']:,}", t["points_spent"], pt and pt["points_spent"])
-        card(
+        self._card(
+            "points_spent", f"{t['points_spent']:,}", t["points_spent"], pt and pt["points_spent"]
+        )
+        self._card(
             "points_expired",
             f"{t['points_expired']:,}",
             t["points_expired"],
             pt and pt["points_expired"],
         )
         liab, pliab = b.liabilities, b.previous_liabilities
-        card(
+        self._card(
             "points_outstanding",
             f"{liab['points_outstanding']:,}",
             liab["points_outstanding"],
             pliab and pliab["points_outstanding"],
         )
-        card(
+
+    def _wallet_and_coupon_cards(self, b: Dashboard) -> None:
+        money = self._money
+        now, before = b.kpis, b.previous_kpis
+        t, pt = b.totals, b.previous_totals
+        liab, pliab = b.liabilities, b.previous_liabilities
+        self._card(
             "wallet_topup",
             money(t["wallet_topup_cents"]),
             t["wallet_topup_cents"],
             pt and pt["wallet_topup_cents"],
             money,
         )
-        card(
+        self._card(
             "wallet_spent",
             money(t["wallet_spent_cents"]),
             t["wallet_spent_cents"],
             pt and pt["wallet_spent_cents"],
             money,
         )
-        card(
+        self._card(
             "wallet_outstanding",
             money(liab["wallet_outstanding_cents"]),
             liab["wallet_outstanding_cents"],
             pliab and pliab["wallet_outstanding_cents"],
             money,
         )
-        card(
+        self._card(
             "coupons_issued",
             f"{t['coupons_issued']:,}",
             t["coupons_issued"],
             pt and pt["coupons_issued"],
         )
-        card("coupons_used", f"{t['coupons_used']:,}", t["coupons_used"], pt and pt["coupons_used"])
-        card(
+        self._card(
+            "coupons_used", f"{t['coupons_used']:,}", t["coupons_used"], pt and pt["coupons_used"]
+        )
+        self._card(
             "coupon_rate",
             _pct(now["coupon_use_rate"]),
             now["coupon_use_rate"],
             before and before["coupon_use_rate"],
             _pct,
         )
-        card(
+
+    def _campaign_cards(self, b: Dashboard) -> None:
+        t = b.totals
+        camp, pcamp = b.campaigns, b.previous_campaigns
+        self._card(
             "messages_sent",
             f"{camp.messages_sent:,}",
             camp.messages_sent,
             pcamp and pcamp.messages_sent,
         )
-        card(
+        self._card(
             "conversions",
             f"{camp.converted:,} / {camp.entered:,}",
             camp.converted,
             pcamp and pcamp.converted,
         )
-        card("conversion_rate", _pct(camp.rate), camp.rate, pcamp and pcamp.rate, _pct)
-        card("member_share", _pct(b.member_sales_share), b.member_sales_share, None)
-        card(
+        self._card("conversion_rate", _pct(camp.rate), camp.rate, pcamp and pcamp.rate, _pct)
+        self._card("member_share", _pct(b.member_sales_share), b.member_sales_share, None)
+        self._card(
             "tier_moves",
             f"{t['tier_up']:,} / {t['tier_down']:,}",
             t["tier_up"] - t["tier_down"],
             None,
         )
+
+    def _show(self, b: Dashboard) -> None:
+        self.kpis = []
+        self._sales_cards(b)
+        self._points_cards(b)
+        self._wallet_and_coupon_cards(b)
+        self._campaign_cards(b)
         self.notes = [self._tr(n) for n in b.notes] + [self._tr("report.note.snapshot")]
         self._charts(b)
 

@@ -102,17 +102,8 @@ class ReportFilterState(SessionState):
         yield rx.download(data=file.data, filename=file.filename)
 
 
-def filter_bar(
-    state: type[ReportFilterState],
-    on_submit: Any,
-    extra: Any = None,
-    *,
-    dates: bool = True,
-    grain: bool = False,
-) -> rx.Component:
-    """Date range (for period reports), store within scope, grain (charts) and extras.
-    RFM and churn describe members as of now, so they show no dates."""
-    date_inputs = [
+def _date_inputs(state: type[ReportFilterState]) -> list[rx.Component]:
+    return [
         rx.vstack(
             rx.text(tr("report.start"), size="1"),
             rx.input(type="date", name="start", default_value=state.start, id="report-start"),
@@ -124,7 +115,10 @@ def filter_bar(
             spacing="1",
         ),
     ]
-    grain_input = rx.vstack(
+
+
+def _grain_input() -> rx.Component:
+    return rx.vstack(
         rx.text(tr("report.grain"), size="1"),
         rx.select.root(
             rx.select.trigger(id="report-grain"),
@@ -139,23 +133,39 @@ def filter_bar(
         ),
         spacing="1",
     )
+
+
+def _store_input(state: type[ReportFilterState]) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr("report.store"), size="1"),
+        rx.select.root(
+            rx.select.trigger(id="report-store", min_width="160px"),
+            rx.select.content(
+                rx.select.item(tr("report.all_stores"), value=ALL),
+                rx.foreach(state.store_options, lambda o: rx.select.item(o[1], value=o[0])),
+            ),
+            name="store",
+            default_value=ALL,
+        ),
+        spacing="1",
+    )
+
+
+def filter_bar(
+    state: type[ReportFilterState],
+    on_submit: Any,
+    extra: Any = None,
+    *,
+    dates: bool = True,
+    grain: bool = False,
+) -> rx.Component:
+    """Date range (for period reports), store within scope, grain (charts) and extras.
+    RFM and churn describe members as of now, so they show no dates."""
     return rx.form(
         rx.hstack(
-            *(date_inputs if dates else []),
-            rx.vstack(
-                rx.text(tr("report.store"), size="1"),
-                rx.select.root(
-                    rx.select.trigger(id="report-store", min_width="160px"),
-                    rx.select.content(
-                        rx.select.item(tr("report.all_stores"), value=ALL),
-                        rx.foreach(state.store_options, lambda o: rx.select.item(o[1], value=o[0])),
-                    ),
-                    name="store",
-                    default_value=ALL,
-                ),
-                spacing="1",
-            ),
-            grain_input if grain else rx.fragment(),
+            *(_date_inputs(state) if dates else []),
+            _store_input(state),
+            _grain_input() if grain else rx.fragment(),
             extra or rx.fragment(),
             rx.button(rx.icon("search", size=14), tr("report.apply"), type="submit", id="apply"),
             align="end",

@@ -42,110 +42,117 @@ def _yuan(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-def _table(
-    session: Session,
-    actor: Actor,
-    kind: str,
-    f: ReportFilter,
-    rfm: RfmThresholds | None,
-    group: str,
-    churn: ChurnRule | None,
-) -> tuple[list[str], Iterable[list[Any]]]:
-    """(header keys, rows) of one report."""
-    if kind in ("series", "tiers"):
-        board = dashboard(session, actor, ReportFilter(f.start, f.end, f.store_ids, False, f.grain))
-        if kind == "tiers":
-            return ["tier", "members"], [[r["tier"], r["members"]] for r in board.tiers]
-        keys = [
-            "period",
-            "new_members",
+Table = tuple[list[str], Iterable[list[Any]]]
+
+
+def _dashboard_table(session: Session, actor: Actor, kind: str, f: ReportFilter) -> Table:
+    """The series by period, or the tiers, as the dashboard shows them (no comparison)."""
+    board = dashboard(session, actor, ReportFilter(f.start, f.end, f.store_ids, False, f.grain))
+    if kind == "tiers":
+        return ["tier", "members"], [[r["tier"], r["members"]] for r in board.tiers]
+    keys = [
+        "period",
+        "new_members",
+        "sales_count",
+        "sales_due_cents",
+        "refund_cents",
+        "points_earned",
+        "points_spent",
+        "points_expired",
+        "wallet_topup_cents",
+        "wallet_spent_cents",
+        "coupons_issued",
+        "coupons_used",
+        "messages_sent",
+        "tier_up",
+        "tier_down",
+    ]
+    return keys, [
+        [_yuan(p[k]) if k.endswith("_cents") else p[k] for k in keys] for p in board.series
+    ]
+
+
+def _stores_table(session: Session, actor: Actor, f: ReportFilter) -> Table:
+    rows = store_comparison(session, actor, f)
+    return (
+        [
+            "store",
             "sales_count",
-            "sales_due_cents",
-            "refund_cents",
-            "points_earned",
-            "points_spent",
-            "points_expired",
+            "net_cents",
+            "avg_ticket_cents",
+            "previous_net_cents",
+            "new_members",
+            "active_90",
             "wallet_topup_cents",
-            "wallet_spent_cents",
-            "coupons_issued",
             "coupons_used",
-            "messages_sent",
-            "tier_up",
-            "tier_down",
-        ]
-        return keys, [
-            [_yuan(p[k]) if k.endswith("_cents") else p[k] for k in keys] for p in board.series
-        ]
-    if kind == "stores":
-        rows = store_comparison(session, actor, f)
-        return (
+        ],
+        [
             [
-                "store",
-                "sales_count",
-                "net_cents",
-                "avg_ticket_cents",
-                "previous_net_cents",
-                "new_members",
-                "active_90",
-                "wallet_topup_cents",
-                "coupons_used",
-            ],
+                f"{r.code} {r.name}",
+                r.sales_count,
+                _yuan(r.net_cents),
+                _yuan(r.avg_ticket_cents),
+                _yuan(r.previous_net_cents),
+                r.new_members,
+                r.active_90,
+                _yuan(r.topup_cents),
+                r.coupons_used,
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _staff_table(session: Session, actor: Actor, f: ReportFilter) -> Table:
+    return (
+        ["staff", "sales_count", "sales_due_cents", "avg_ticket_cents", "members_created"],
+        [
             [
-                [
-                    f"{r.code} {r.name}",
-                    r.sales_count,
-                    _yuan(r.net_cents),
-                    _yuan(r.avg_ticket_cents),
-                    _yuan(r.previous_net_cents),
-                    r.new_members,
-                    r.active_90,
-                    _yuan(r.topup_cents),
-                    r.coupons_used,
-                ]
-                for r in rows
-            ],
-        )
-    if kind == "staff":
-        return (
-            ["staff", "sales_count", "sales_due_cents", "avg_ticket_cents", "members_created"],
+                f"{r.display_name} ({r.username})",
+                r.sales_count,
+                _yuan(r.sales_cents),
+                _yuan(r.avg_ticket_cents),
+                r.members_created,
+            ]
+            for r in staff_performance(session, actor, f)
+        ],
+    )
+
+
+def _rfm_table(session: Session, actor: Actor, f: ReportFilter, rfm: RfmThresholds | None) -> Table:
+    thresholds = rfm or RfmThresholds(30, 2, 0)
+    return (
+        ["group", "members", "spend_cents", "avg_spend_cents", "recency_days", "frequency"],
+        [
             [
-                [
-                    f"{r.display_name} ({r.username})",
-                    r.sales_count,
-                    _yuan(r.sales_cents),
-                    _yuan(r.avg_ticket_cents),
-                    r.members_created,
-                ]
-                for r in staff_performance(session, actor, f)
-            ],
-        )
-    if kind == "rfm":
-        thresholds = rfm or RfmThresholds(30, 2, 0)
-        return (
-            ["group", "members", "spend_cents", "avg_spend_cents", "recency_days", "frequency"],
-            [
-                [
-                    t(actor.locale, f"rfm.group.{g.key}"),
-                    g.members,
-                    _yuan(g.spend_cents),
-                    _yuan(g.avg_spend_cents),
-                    g.avg_recency_days,
-                    g.avg_frequency,
-                ]
-                for g in rfm_groups(session, actor, f.store_ids, thresholds)
-            ],
-        )
-    if kind == "rfm_members":
-        members = rfm_members(
-            session, actor, f.store_ids, rfm or RfmThresholds(30, 2, 0), group, limit=None
-        )
-        return (
-            ["member_no", "name", "store", "recency_days", "frequency", "spend_cents"],
-            [
-                [m.member_no, m.name, m.store, m.recency_days, m.frequency, _yuan(m.spend_cents)]
-                for m in members
-            ],
-        )
+                t(actor.locale, f"rfm.group.{g.key}"),
+                g.members,
+                _yuan(g.spend_cents),
+                _yuan(g.avg_spend_cents),
+                g.avg_recency_days,
+                g.avg_frequency,
+            ]
+            for g in rfm_groups(session, actor, f.store_ids, thresholds)
+        ],
+    )
+
+
+def _rfm_members_table(
+    session: Session, actor: Actor, f: ReportFilter, rfm: RfmThresholds | None, group: str
+) -> Table:
+    members = rfm_members(
+        session, actor, f.store_ids, rfm or RfmThresholds(30, 2, 0), group, limit=None
+    )
+    return (
+        ["member_no", "name", "store", "recency_days", "frequency", "spend_cents"],
+        [
+            [m.member_no, m.name, m.store, m.recency_days, m.frequency, _yuan(m.spend_cents)]
+            for m in members
+        ],
+    )
+
+
+def _churn_table(session: Session, actor: Actor, f: ReportFilter, churn: ChurnRule | None) -> Table:
     page = churn_list(session, actor, f.store_ids, churn or ChurnRule(), limit=None)
     return (
         [
@@ -172,6 +179,29 @@ def _table(
             for r in page.rows
         ],
     )
+
+
+def _table(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    f: ReportFilter,
+    rfm: RfmThresholds | None,
+    group: str,
+    churn: ChurnRule | None,
+) -> Table:
+    """(header keys, rows) of one report."""
+    if kind in ("series", "tiers"):
+        return _dashboard_table(session, actor, kind, f)
+    if kind == "stores":
+        return _stores_table(session, actor, f)
+    if kind == "staff":
+        return _staff_table(session, actor, f)
+    if kind == "rfm":
+        return _rfm_table(session, actor, f, rfm)
+    if kind == "rfm_members":
+        return _rfm_members_table(session, actor, f, rfm, group)
+    return _churn_table(session, actor, f, churn)
 
 
 def export_report(

@@ -84,87 +84,103 @@ class _Days:
         return self.cache[key]
 
 
-def compute_daily_stats(
-    session: Session, progress: Progress | None = None
-) -> tuple[dict[tuple[date, int], dict[str, int]], dict[tuple[date, int, int], dict[str, int]]]:
-    """Every figure recomputed from the source rows: (store rows, staff rows)."""
-    minutes = _needs_minutes(session)
-    days = _Days(session)
-    stores: dict[tuple[date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    staff: dict[tuple[date, int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    steps = 9
-    say = progress or (lambda _s, _d, _t: None)
+StoreRows = dict[tuple[date, int], dict[str, int]]
+StaffRows = dict[tuple[date, int, int], dict[str, int]]
 
-    def b(column: Any) -> Any:
-        return _bucket(session, column, minutes).label("b")
 
-    say("members", 0, steps)
-    for store, bucket, creator, n in session.exec(
-        select(Member.home_store_id, b(Member.joined_at), Member.created_by, func.count()).group_by(
-            col(Member.home_store_id), literal_column("b"), col(Member.created_by)
-        )
+class _Tally:
+    """The rows being summed and how a timestamp maps to a store's local day."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.minutes = _needs_minutes(session)
+        self.days = _Days(session)
+        self.stores: StoreRows = defaultdict(lambda: defaultdict(int))
+        self.staff: StaffRows = defaultdict(lambda: defaultdict(int))
+
+    def b(self, column: Any) -> Any:
+        return _bucket(self.session, column, self.minutes).label("b")
+
+
+def _members(t: _Tally) -> None:
+    """New members per home store; members created per clerk."""
+    for store, bucket, creator, n in t.session.exec(
+        select(
+            Member.home_store_id, t.b(Member.joined_at), Member.created_by, func.count()
+        ).group_by(col(Member.home_store_id), literal_column("b"), col(Member.created_by))
     ).all():
-        day = days(bucket, store)
-        stores[(day, store)]["new_members"] += n
+        day = t.days(bucket, store)
+        t.stores[(day, store)]["new_members"] += n
         if creator:
-            staff[(day, store, creator)]["members_created"] += n
+            t.staff[(day, store, creator)]["members_created"] += n
 
-    say("sales", 1, steps)
-    for store, bucket, clerk, n, gross, due in session.exec(
+
+def _sales(t: _Tally) -> None:
+    """Sales per store and clerk; repeat sales are all sales less each member's first."""
+    for store, bucket, clerk, n, gross, due in t.session.exec(
         select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
             Sale.store_id,
-            b(Sale.created_at),
+            t.b(Sale.created_at),
             Sale.staff_id,
             func.count(),
             func.sum(Sale.gross_cents),
             func.sum(Sale.due_cents),
         ).group_by(col(Sale.store_id), literal_column("b"), col(Sale.staff_id))
     ).all():
-        day = days(bucket, store)
-        row = stores[(day, store)]
+        day = t.days(bucket, store)
+        row = t.stores[(day, store)]
         row["sales_count"] += n
         row["repeat_sales"] += n  # first purchases are taken off below
         row["sales_gross_cents"] += int(gross)
         row["sales_due_cents"] += int(due)
         if clerk:
-            staff[(day, store, clerk)]["sales_count"] += n
-            staff[(day, store, clerk)]["sales_due_cents"] += int(due)
+            t.staff[(day, store, clerk)]["sales_count"] += n
+            t.staff[(day, store, clerk)]["sales_due_cents"] += int(due)
     firsts = select(func.min(Sale.id).label("id")).group_by(col(Sale.member_id)).subquery()
-    for store, bucket, n in session.exec(
-        select(Sale.store_id, b(Sale.created_at), func.count())
+    for store, bucket, n in t.session.exec(
+        select(Sale.store_id, t.b(Sale.created_at), func.count())
         .join(firsts, firsts.c.id == Sale.id)
         .group_by(col(Sale.store_id), literal_column("b"))
     ).all():
-        stores[(days(bucket, store), store)]["repeat_sales"] -= n
+        t.stores[(t.days(bucket, store), store)]["repeat_sales"] -= n
 
-    say("refunds", 2, steps)
-    for store, bucket, n, amount in session.exec(
+
+def _refunds(t: _Tally) -> None:
+    """Refunds at the sale's store."""
+    for store, bucket, n, amount in t.session.exec(
         select(
-            Sale.store_id, b(SaleRefund.created_at), func.count(), func.sum(SaleRefund.amount_cents)
+            Sale.store_id,
+            t.b(SaleRefund.created_at),
+            func.count(),
+            func.sum(SaleRefund.amount_cents),
         )
         .join(Sale, col(Sale.id) == SaleRefund.sale_id)
         .group_by(col(Sale.store_id), literal_column("b"))
     ).all():
-        row = stores[(days(bucket, store), store)]
+        row = t.stores[(t.days(bucket, store), store)]
         row["refunds_count"] += n
         row["refund_cents"] += int(amount)
 
-    say("points", 3, steps)
+
+def _points(t: _Tally) -> None:
+    """Points by kind at the entry's store, else the member's home store."""
     where = func.coalesce(PointsEntry.store_id, Member.home_store_id)
-    for store, bucket, kind, total in session.exec(
-        select(where, b(PointsEntry.created_at), PointsEntry.kind, func.sum(PointsEntry.delta))
+    for store, bucket, kind, total in t.session.exec(
+        select(where, t.b(PointsEntry.created_at), PointsEntry.kind, func.sum(PointsEntry.delta))
         .join(Member, col(Member.id) == PointsEntry.member_id)
         .group_by(where, literal_column("b"), PointsEntry.kind)
     ).all():
         figure, sign = POINTS_FIGURE[PointsKind(kind)]
-        stores[(days(bucket, store), store)][figure] += sign * int(total)
+        t.stores[(t.days(bucket, store), store)][figure] += sign * int(total)
 
-    say("stored value", 4, steps)
+
+def _stored_value(t: _Tally) -> None:
+    """Stored-value figures at the entry's store, else the member's home store."""
     where = func.coalesce(WalletEntry.store_id, Member.home_store_id)
-    for store, bucket, kind, principal, bonus in session.exec(
+    for store, bucket, kind, principal, bonus in t.session.exec(
         select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
             where,
-            b(WalletEntry.created_at),
+            t.b(WalletEntry.created_at),
             WalletEntry.kind,
             func.sum(WalletEntry.principal_delta),
             func.sum(WalletEntry.bonus_delta),
@@ -172,45 +188,75 @@ def compute_daily_stats(
         .join(Member, col(Member.id) == WalletEntry.member_id)
         .group_by(where, literal_column("b"), WalletEntry.kind)
     ).all():
-        row = stores[(days(bucket, store), store)]
+        row = t.stores[(t.days(bucket, store), store)]
         for figure, value in _wallet_figures(kind, int(principal), int(bonus)).items():
             row[figure] += value
 
-    say("coupons", 5, steps)
-    for store, bucket, n in session.exec(
-        select(Member.home_store_id, b(Coupon.issued_at), func.count())
+
+def _coupons(t: _Tally) -> None:
+    """Coupons issued (home store) and used (the sale's store)."""
+    for store, bucket, n in t.session.exec(
+        select(Member.home_store_id, t.b(Coupon.issued_at), func.count())
         .join(Member, col(Member.id) == Coupon.member_id)
         .group_by(col(Member.home_store_id), literal_column("b"))
     ).all():
-        stores[(days(bucket, store), store)]["coupons_issued"] += n
-    for store, bucket, n in session.exec(
-        select(Sale.store_id, b(Coupon.used_at), func.count())
+        t.stores[(t.days(bucket, store), store)]["coupons_issued"] += n
+    for store, bucket, n in t.session.exec(
+        select(Sale.store_id, t.b(Coupon.used_at), func.count())
         .join(Sale, col(Sale.id) == Coupon.used_sale_id)
         .where(Coupon.status == CouponStatus.USED)
         .group_by(col(Sale.store_id), literal_column("b"))
     ).all():
-        stores[(days(bucket, store), store)]["coupons_used"] += n
+        t.stores[(t.days(bucket, store), store)]["coupons_used"] += n
 
-    say("messages", 6, steps)
-    for store, bucket, n in session.exec(
-        select(Member.home_store_id, b(OutboxMessage.sent_at), func.count())
+
+def _messages(t: _Tally) -> None:
+    """Messages sent, at the member's home store."""
+    for store, bucket, n in t.session.exec(
+        select(Member.home_store_id, t.b(OutboxMessage.sent_at), func.count())
         .join(Member, col(Member.id) == OutboxMessage.member_id)
         .where(OutboxMessage.status == MessageStatus.SENT, col(OutboxMessage.sent_at).is_not(None))
         .group_by(col(Member.home_store_id), literal_column("b"))
     ).all():
-        stores[(days(bucket, store), store)]["messages_sent"] += n
+        t.stores[(t.days(bucket, store), store)]["messages_sent"] += n
 
-    say("tier moves", 7, steps)
-    for event_store, created, payload in session.exec(
+
+def _tier_moves(t: _Tally) -> None:
+    """Tier moves up and down, at the event's store."""
+    for event_store, created, payload in t.session.exec(
         select(DomainEvent.store_id, DomainEvent.created_at, DomainEvent.payload).where(
             DomainEvent.name == "tier.changed", col(DomainEvent.store_id).is_not(None)
         )
     ).all():
         assert event_store is not None  # the query keeps only events with a store
         figure = "tier_up" if (payload or {}).get("direction") == "up" else "tier_down"
-        stores[(local_day(session, int(event_store), created), int(event_store))][figure] += 1
-    say("daily tables", 8, steps)
-    return stores, staff
+        t.stores[(local_day(t.session, int(event_store), created), int(event_store))][figure] += 1
+
+
+_STEPS = (
+    ("members", _members),
+    ("sales", _sales),
+    ("refunds", _refunds),
+    ("points", _points),
+    ("stored value", _stored_value),
+    ("coupons", _coupons),
+    ("messages", _messages),
+    ("tier moves", _tier_moves),
+)
+
+
+def compute_daily_stats(
+    session: Session, progress: Progress | None = None
+) -> tuple[StoreRows, StaffRows]:
+    """Every figure recomputed from the source rows: (store rows, staff rows)."""
+    tally = _Tally(session)
+    steps = len(_STEPS) + 1
+    say = progress or (lambda _s, _d, _t: None)
+    for done, (label, step) in enumerate(_STEPS):
+        say(label, done, steps)
+        step(tally)
+    say("daily tables", steps - 1, steps)
+    return tally.stores, tally.staff
 
 
 def rebuild_daily_stats(session: Session, progress: Progress | None = None) -> dict[str, int]:
