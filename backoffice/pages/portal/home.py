@@ -10,7 +10,7 @@ import reflex as rx
 from backoffice.components.tier_text import metric_text
 from backoffice.db import session_scope
 from backoffice.errors import DomainError
-from backoffice.i18n import format_money, format_when
+from backoffice.i18n import format_day, format_money, format_when
 from backoffice.pages.portal.sign_in import (
     MemberSessionState,
     MemberSignedOut,
@@ -18,6 +18,7 @@ from backoffice.pages.portal.sign_in import (
     mtr,
     phone_frame,
 )
+from backoffice.services.loyalty.visit_card_ledger import member_own_cards
 from backoffice.services.portal import self_service as member_self
 
 
@@ -35,6 +36,7 @@ class MemberHomeState(MemberSessionState):
     wallet_rows: list[dict[str, str]] = []
     coupon_rows: list[dict[str, str]] = []
     sale_rows: list[dict[str, str]] = []
+    card_rows: list[dict[str, str]] = []
 
     def _money(self, cents: int) -> str:
         return format_money(cents, self.lang)
@@ -77,6 +79,21 @@ class MemberHomeState(MemberSessionState):
             for s in view.sales
         ]
 
+    def _show_cards(self, cards: list[Any]) -> None:
+        """次卡: visits left and the last valid day of each card."""
+        self.card_rows = [
+            {
+                "name": c.name,
+                "left": self._tr("card.unlimited")
+                if c.visits_total is None
+                else self._tr("card.left_of", left=c.visits_left, total=c.visits_total),
+                "until": self._tr("portal.valid_to", when=format_day(c.expires_at, self.lang))
+                if str(c.status) == "active"
+                else self._tr(f"card.status.{c.status}"),
+            }
+            for c in cards
+        ]
+
     @rx.event
     def open_home(self) -> Any:
         try:
@@ -84,6 +101,7 @@ class MemberHomeState(MemberSessionState):
                 me = self._me(session)
                 card = member_self.member_card(session, me)
                 view = member_self.overview(session, me)
+                self._show_cards(member_own_cards(session, me.member_id))
         except (MemberSignedOut, DomainError) as exc:
             return self._fail(exc)
         self.me_name, self.member_no, self.store_name, self.qr = (
@@ -258,6 +276,7 @@ def member_home_page() -> rx.Component:
                 rx.tabs.trigger(mtr("portal.wallet"), value="wallet"),
                 rx.tabs.trigger(mtr("portal.coupons"), value="coupons", id="m-tab-coupons"),
                 rx.tabs.trigger(mtr("portal.purchases"), value="sales", id="m-tab-sales"),
+                rx.tabs.trigger(mtr("card.title"), value="cards", id="m-tab-cards"),
             ),
             rx.tabs.content(
                 _list(S.points_rows, "what", "delta", "at", "m-no-points"),
@@ -278,6 +297,11 @@ def member_home_page() -> rx.Component:
             rx.tabs.content(
                 _list(S.sale_rows, "what", "paid", "at", "m-no-sales"),
                 value="sales",
+                padding_top="8px",
+            ),
+            rx.tabs.content(
+                _list(S.card_rows, "name", "left", "until", "m-no-cards"),
+                value="cards",
                 padding_top="8px",
             ),
             default_value="points",

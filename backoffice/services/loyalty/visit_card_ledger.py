@@ -27,8 +27,7 @@ def cards_of_member(session: Session, actor: Actor, member_id: int) -> list[Visi
     """The member's cards, active first then newest (the member page, the portal's staff
     view); a member outside the actor's scope is "not found"."""
     member_in_scope(session, actor, member_id)
-    rows = session.exec(select(VisitCard).where(VisitCard.member_id == member_id)).all()
-    return sorted(rows, key=lambda c: (c.status != CardStatus.ACTIVE, -(c.id or 0)))
+    return member_own_cards(session, member_id)
 
 
 def card_entries(session: Session, card: VisitCard) -> list[VisitCardEntry]:
@@ -157,3 +156,10 @@ def card_report(session: Session, actor: Actor) -> list[StoreCardFigures]:
             of(card.store_id).active += 1
             of(card.store_id).liability_cents += refund_value(card, now, fee_bp=0)
     return sorted(figures.values(), key=lambda f: f.store_id)
+
+
+def member_own_cards(session: Session, member_id: int) -> list[VisitCard]:
+    """The member's own cards for the member portal (the caller is that member's session),
+    active first then newest."""
+    rows = session.exec(select(VisitCard).where(VisitCard.member_id == member_id)).all()
+    return sorted(rows, key=lambda c: (c.status != CardStatus.ACTIVE, -(c.id or 0)))
