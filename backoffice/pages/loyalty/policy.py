@@ -23,9 +23,12 @@ from backoffice.pages.loyalty.settings_sections import (
     Section,
     _cell,
     _form_values,
+    input_text,
 )
+from backoffice.pages.loyalty.settings_sentences import rule_sentence
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty import wallet
+from backoffice.services.loyalty.policy import current_settings
 
 
 class LoyaltySettingsState(SessionState):
@@ -38,6 +41,9 @@ class LoyaltySettingsState(SessionState):
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     form_key: int = 0
+    # The rule being edited, said in words; follows every keystroke.
+    sentence: str = ""
+    expiry_months: int = 12
 
     def _load(self) -> Any:
         section = SECTIONS.get(self.section, SECTIONS["tiers"])
@@ -47,6 +53,7 @@ class LoyaltySettingsState(SessionState):
                 items = section.rows(session, actor)
                 self.can_manage = actor.can("loyalty.manage")
                 owed = wallet.wallet_liability(session, actor)
+                self.expiry_months = current_settings(session).points_expiry_months
         except (SignedOut, DomainError) as exc:
             return self._fail(exc)
         fields = {f.name: f for f in section.fields}
@@ -54,10 +61,14 @@ class LoyaltySettingsState(SessionState):
         for item in items:
             row = {"id": str(getattr(item, "id", 0) or 0)}
             for name in {*section.columns, *fields}:
-                row[name] = _cell(getattr(item, name, ""), fields.get(name), self._tr)
-                row["raw_" + name] = str(
-                    getattr(getattr(item, name, ""), "value", getattr(item, name, ""))
-                )
+                value = getattr(item, name, "")
+                field = fields.get(name)
+                row[name] = _cell(value, field, self._tr, self.lang)
+                row["raw_" + name] = input_text(field, value) if field else str(value)
+            typed = {f: row["raw_" + f] for f in fields}
+            row["sentence"] = rule_sentence(
+                section.key, typed, self._tr, self.lang, self.expiry_months
+            )
             self.rows.append(row)
         self.liability = self._tr(
             "settings.liability",
@@ -91,16 +102,30 @@ class LoyaltySettingsState(SessionState):
         self.errors = {}
         self.editing = True
         self.form_key += 1
+        self._say()
 
     @rx.event
     def start_new(self) -> None:
         section = SECTIONS[self.section]
         defaults = section.model()
         self.editing_id = 0
-        self.values = {f.name: str(getattr(defaults, f.name)) for f in section.fields}
+        self.values = {f.name: input_text(f, getattr(defaults, f.name)) for f in section.fields}
         self.errors = {}
         self.editing = True
         self.form_key += 1
+        self._say()
+
+    def _say(self) -> None:
+        self.sentence = rule_sentence(
+            self.section, self.values, self._tr, self.lang, self.expiry_months
+        )
+
+    @rx.event
+    def type_value(self, name: str, value: str | bool) -> None:
+        """Display only: the sentence follows the form; `save` reads the submitted form."""
+        if name in {f.name for f in SECTIONS[self.section].fields}:
+            self.values = {**self.values, name: str(value)}
+            self._say()
 
     @rx.event
     def cancel(self) -> None:
@@ -112,6 +137,9 @@ class LoyaltySettingsState(SessionState):
         self.errors = {}
         try:
             data = section.model(**_form_values(section, form))
+        except ValidationFailed as exc:
+            self.errors = self._field_errors(exc)
+            return None
         except pydantic.ValidationError as exc:
             self.errors = {str(e["loc"][0]): self._tr("error.number") for e in exc.errors()}
             return None
@@ -136,7 +164,10 @@ def _input(field: Field) -> rx.Component:
     value = LoyaltySettingsState.values.get(field.name, "")
     if field.kind == "bool":
         return rx.checkbox(
-            name=field.name, default_checked=value == "True", id="setting-" + field.name
+            name=field.name,
+            default_checked=value == "True",
+            id="setting-" + field.name,
+            on_change=lambda v: LoyaltySettingsState.type_value(field.name, v),
         )
     if field.kind == "choice":
         return rx.select.root(
@@ -146,6 +177,7 @@ def _input(field: Field) -> rx.Component:
             ),
             name=field.name,
             default_value=value,
+            on_change=lambda v: LoyaltySettingsState.type_value(field.name, v),
         )
     if field.kind == "textarea":
         return rx.text_area(name=field.name, default_value=value, id="setting-" + field.name)
@@ -153,7 +185,10 @@ def _input(field: Field) -> rx.Component:
         name=field.name,
         default_value=value,
         id="setting-" + field.name,
-        input_mode="numeric" if field.kind == "int" else "text",
+        on_change=lambda v: LoyaltySettingsState.type_value(field.name, v),
+        input_mode={"int": "numeric", "yuan": "decimal", "percent": "decimal"}.get(
+            field.kind, "text"
+        ),
     )
 
 
@@ -175,6 +210,11 @@ def _editor(section: Section) -> rx.Component:
                         columns="3",
                         spacing="3",
                         width="100%",
+                    ),
+                    rx.callout(
+                        LoyaltySettingsState.sentence,
+                        icon="message-square-text",
+                        id="setting-sentence",
                     ),
                     rx.hstack(
                         rx.button(tr("common.save"), type="submit", id="setting-save"),
@@ -214,7 +254,11 @@ def _table(section: Section) -> rx.Component:
     return rx.cond(
         LoyaltySettingsState.section == section.key,
         data_table(
-            [*[Column(tr("field." + c), c) for c in section.columns], Column("", cell=_edit)],
+            [
+                *[Column(tr("field." + c), c) for c in section.columns],
+                Column(tr("settings.sentence"), "sentence"),
+                Column("", cell=_edit),
+            ],
             LoyaltySettingsState.rows,
             table_id=f"settings-{section.key}",
             row_class="setting-row",

@@ -9,6 +9,9 @@ from typing import Any
 
 import pydantic
 
+from backoffice.errors import ValidationFailed
+from backoffice.i18n import format_money
+from backoffice.money import parse_percent_bp, parse_yuan, percent, yuan
 from backoffice.services.loyalty import catalog, coupons, earn_rules, tiers, topup_rules
 from backoffice.services.loyalty.policy import (
     LoyaltySettingsInput,
@@ -21,7 +24,8 @@ from backoffice.services.org.access import require
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str = "text"  # text, int, bool, choice, textarea
+    # text, int, bool, choice, textarea; yuan (stored in cents), percent (stored in basis points)
+    kind: str = "text"
     options: tuple[str, ...] = ()  # choice values; labels are catalog keys prefix + value
     option_prefix: str = ""
 
@@ -53,7 +57,7 @@ SECTIONS: dict[str, Section] = {
                 Field("threshold", "int"),
                 Field("window_days", "int"),
                 Field("retain_threshold", "int"),
-                Field("discount_bp", "int"),
+                Field("discount_bp", "percent"),
                 Field("points_multiplier_pct", "int"),
                 Field("birthday_bonus_points", "int"),
                 Field("perks", "textarea"),
@@ -89,7 +93,7 @@ SECTIONS: dict[str, Section] = {
                     "rule.",
                 ),
                 Field("points", "int"),
-                Field("per_cents", "int"),
+                Field("per_cents", "yuan"),
                 Field("category"),
                 Field("active", "bool"),
             ),
@@ -121,7 +125,7 @@ SECTIONS: dict[str, Section] = {
             "topup",
             "settings.topup",
             topup_rules.TopupRuleInput,
-            (Field("min_cents", "int"), Field("bonus_cents", "int"), Field("active", "bool")),
+            (Field("min_cents", "yuan"), Field("bonus_cents", "yuan"), Field("active", "bool")),
             ("min_cents", "bonus_cents", "active"),
             topup_rules.list_topup_rules,
             topup_rules.create_topup_rule,
@@ -134,9 +138,9 @@ SECTIONS: dict[str, Section] = {
             (
                 Field("name"),
                 Field("kind", "choice", ("amount_off", "percent_off", "free_item"), "couponkind."),
-                Field("amount_off_cents", "int"),
-                Field("threshold_cents", "int"),
-                Field("percent_off_bp", "int"),
+                Field("amount_off_cents", "yuan"),
+                Field("threshold_cents", "yuan"),
+                Field("percent_off_bp", "percent"),
                 Field("free_item"),
                 Field("valid_days", "int"),
                 Field("per_member_limit", "int"),
@@ -164,9 +168,9 @@ SECTIONS: dict[str, Section] = {
                 Field("points_expiry_months", "int"),
                 Field("expiring_notice_days", "int"),
                 Field("points_per_yuan_cash", "int"),
-                Field("max_points_share_bp", "int"),
+                Field("max_points_share_bp", "percent"),
                 Field("bonus_spent_first", "bool"),
-                Field("low_balance_cents", "int"),
+                Field("low_balance_cents", "yuan"),
             ),
             (
                 "points_expiry_months",
@@ -187,24 +191,50 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-def _cell(value: Any, field: Field | None, lang_t: Callable[[str], str]) -> str:
+def _cell(value: Any, field: Field | None, lang_t: Callable[[str], str], lang: str) -> str:
     if isinstance(value, bool):
         return lang_t("common.yes" if value else "common.no")
     if hasattr(value, "value"):
         value = value.value
     if field is not None and field.kind == "choice":
         return lang_t(field.option_prefix + str(value))
+    if field is not None and field.kind == "yuan" and isinstance(value, int):
+        return format_money(value, lang)
+    if field is not None and field.kind == "percent" and isinstance(value, int):
+        return percent(value) + "%"
     return "" if value is None else str(value)
 
 
+def input_text(field: Field, stored: Any) -> str:
+    """A stored value as the person types it: cents as yuan, basis points as percent."""
+    stored = getattr(stored, "value", stored)
+    if field.kind == "yuan" and isinstance(stored, int):
+        return yuan(stored)
+    if field.kind == "percent" and isinstance(stored, int):
+        return percent(stored)
+    return "" if stored is None else str(stored)
+
+
 def _form_values(section: Section, form: dict[str, Any]) -> dict[str, Any]:
+    """The form as the service's input; yuan and percent become cents and basis points here,
+    exactly, and every unreadable amount is reported on its own field at once."""
     values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for field in section.fields:
         raw = form.get(field.name)
-        if field.kind == "bool":
-            values[field.name] = raw in (True, "on", "true")
-        elif field.kind == "int":
-            values[field.name] = str(raw or "0").strip()
-        else:
-            values[field.name] = str(raw or "")
+        try:
+            if field.kind == "bool":
+                values[field.name] = raw in (True, "on", "true")
+            elif field.kind == "int":
+                values[field.name] = str(raw or "0").strip()
+            elif field.kind == "yuan":
+                values[field.name] = parse_yuan(str(raw or "0"), field.name, allow_zero=True)
+            elif field.kind == "percent":
+                values[field.name] = parse_percent_bp(str(raw or "0"), field.name)
+            else:
+                values[field.name] = str(raw or "")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
     return values
