@@ -9,10 +9,10 @@ import reflex as rx
 from backoffice.components.fields import field_error
 from backoffice.components.tables import Column, Pager, data_table
 from backoffice.pages.layout import shell
-from backoffice.pages.org.audit_state import ALL, AuditState, describe_changes
+from backoffice.pages.org.audit_state import ALL, AuditState
 from backoffice.pages.session import SessionState, tr
 
-__all__ = ["AuditState", "audit_page", "describe_changes"]
+__all__ = ["AuditState", "audit_page"]
 
 
 S = AuditState

@@ -9,11 +9,13 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice.catalog import CATALOG
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, PermissionDenied
 from backoffice.i18n import format_when
 from backoffice.pages.session import SessionState, SignedOut
 from backoffice.services.org.audit import AuditFilter, list_audit, verify_chain_as
+from backoffice.services.org.audit_wording import describe, load_names, target_label
 from backoffice.services.org.auth import actor_for_token
 from backoffice.services.org.staff import roles
 from backoffice.services.org.stores import visible_stores
@@ -21,30 +23,6 @@ from backoffice.services.org.stores import visible_stores
 ALL = "all"
 PAGE_SIZE = 50
 DEFAULT_ZONE = "Asia/Shanghai"
-
-
-def _show(value: Any, yes_no: tuple[str, str]) -> str:
-    if isinstance(value, bool):
-        return yes_no[0] if value else yes_no[1]
-    if isinstance(value, list):
-        return "、".join(_show(v, yes_no) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_show(v, yes_no)}" for k, v in value.items())
-    if value is None:
-        return ""
-    return str(value)
-
-
-def describe_changes(changes: dict[str, Any], yes_no: tuple[str, str] = ("yes", "no")) -> str:
-    """{field: [before, after]} → "field: before → after; …"; other values as "field: value"."""
-    parts = []
-    for key, value in (changes or {}).items():
-        if isinstance(value, list) and len(value) == 2:
-            before, after = _show(value[0], yes_no) or "—", _show(value[1], yes_no) or "—"
-            parts.append(f"{key}: {before} → {after}")
-        else:
-            parts.append(f"{key}: {_show(value, yes_no)}")
-    return "; ".join(parts)
 
 
 def _day(raw: Any) -> date | None:
@@ -92,13 +70,18 @@ class AuditState(SessionState):
                 entries, total = list_audit(
                     session, actor, self._filters(), max(1, self.page), PAGE_SIZE
                 )
+                names = load_names(
+                    session,
+                    [e.changes for e in entries],
+                    self.lang,
+                    [(e.target_type or "", str(e.target_id or "")) for e in entries],
+                )
         except (SignedOut, DomainError) as exc:
             self.rows = []
             return self._fail(exc)
         self.total = total
         self.pages = max(1, -(-total // PAGE_SIZE))
         stores = {s[0]: s for s in self.store_options}
-        yes_no = (self._tr("common.yes"), self._tr("common.no"))
         self.rows = []
         for e in entries:
             store = stores.get(str(e.store_id), [])
@@ -112,9 +95,13 @@ class AuditState(SessionState):
                     "store": store[1]
                     if store
                     else ("" if e.store_id is None else f"#{e.store_id}"),
-                    "action": e.action,
-                    "target": f"{e.target_type} #{e.target_id}" if e.target_type else "",
-                    "changes": describe_changes(e.changes, yes_no),
+                    "action": self._tr(f"action.{e.action}")
+                    if f"action.{e.action}" in CATALOG
+                    else e.action,
+                    "target": target_label(
+                        e.target_type or "", str(e.target_id or ""), self.lang, names
+                    ),
+                    "changes": describe(e.changes, self.lang, names, e.target_type or ""),
                 }
             )
         return None
