@@ -144,9 +144,10 @@ def verify_result() -> rx.Component:
 
 
 def _action(row: rx.Var) -> rx.Component:
+    # The action in words; its code below, as the action filter takes it ("members.").
     return rx.vstack(
-        rx.code(row["action"], variant="ghost", size="1"),
-        rx.text(S.t.get("action." + row["action"], ""), size="1", color_scheme="gray"),
+        rx.text(S.t.get("action." + row["action"], ""), size="2"),
+        rx.code(row["action"], variant="ghost", size="1", color_scheme="gray"),
         spacing="0",
     )
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.catalog import CATALOG
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, PermissionDenied
 from backoffice.i18n import format_when
@@ -95,9 +94,7 @@ class AuditState(SessionState):
                     "store": store[1]
                     if store
                     else ("" if e.store_id is None else f"#{e.store_id}"),
-                    "action": self._tr(f"action.{e.action}")
-                    if f"action.{e.action}" in CATALOG
-                    else e.action,
+                    "action": e.action,
                     "target": target_label(
                         e.target_type or "", str(e.target_id or ""), self.lang, names
                     ),
