@@ -297,7 +297,9 @@ def _store_tills(session: Session, store_ids: list[int]) -> dict[int, list[Actor
     from backoffice.services.org.access import load_actor
 
     tills: dict[int, list[Actor]] = {s: [] for s in store_ids}
-    for staff in session.exec(select(Staff).where(Staff.username != "admin").order_by(col(Staff.id))):
+    for staff in session.exec(
+        select(Staff).where(Staff.username != "admin").order_by(col(Staff.id))
+    ):
         actor = load_actor(session, staff)
         for store_id in store_ids:
             if actor.can("sales.create") and actor.store_ids and store_id in actor.store_ids:

@@ -44,7 +44,10 @@ def test_every_bad_amount_is_reported_on_its_own_field_at_once():
     form = {"name": "x", "kind": "amount_off", "amount_off_cents": "三十", "percent_off_bp": "120"}
     with pytest.raises(ValidationFailed) as err:
         _form_values(SECTIONS["coupons"], form)
-    assert err.value.errors == {"amount_off_cents": "error.money", "percent_off_bp": "error.percent"}
+    assert err.value.errors == {
+        "amount_off_cents": "error.money",
+        "percent_off_bp": "error.percent",
+    }
 
 
 def test_policy_share_is_a_percent_and_low_balance_yuan():
