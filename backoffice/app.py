@@ -10,7 +10,10 @@ from backoffice.api import create_app
 from backoffice.logs import configure_logging
 from backoffice.pages.campaigns import builder_ui as workflow_builder_ui  # noqa: F401
 from backoffice.pages.campaigns import campaign_list as workflows  # noqa: F401
-from backoffice.pages.loyalty import checkout  # noqa: F401
+from backoffice.pages.loyalty import (
+    checkout,  # noqa: F401
+    receipt,  # noqa: F401
+)
 from backoffice.pages.loyalty import policy as loyalty_settings  # noqa: F401
 from backoffice.pages.members import (
     deletion_requests,  # noqa: F401

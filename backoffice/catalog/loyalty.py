@@ -234,4 +234,28 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{points} 积分兑换一件「{name}」，库存 {stock} 件",
         "{points} points buy one “{name}” ({stock} in stock)",
     ),
+    # ---- the receipt and its refund (pages/loyalty/receipt.py) ----
+    "receipt.title": ("消费小票", "Receipt"),
+    "receipt.view": ("小票", "Receipt"),
+    "receipt.no": ("单号", "Sale no."),
+    "receipt.clerk": ("收银员", "Cashier"),
+    "receipt.member": ("会员", "Member"),
+    "receipt.pay_method": ("支付方式", "Paid by"),
+    "receipt.left": ("可退金额", "Left to refund"),
+    "receipt.refunds": ("退款记录", "Refunds"),
+    "receipt.refund_title": ("退款", "Refund"),
+    "receipt.refund_amount": ("退款金额（元）", "Amount to refund (¥)"),
+    "receipt.next": ("下一步", "Next"),
+    "receipt.back": ("返回修改", "Back"),
+    "receipt.confirm": ("确认退款", "Refund now"),
+    "receipt.confirm_question": (
+        "确认为 {member} 的第 {sale} 号消费退款 {amount}？原因：{reason}。积分、储值和现金将按比例退回。",
+        "Refund {amount} of sale no. {sale} to {member}? Reason: {reason}. Points, stored value "
+        "and cash go back in proportion.",
+    ),
+    "receipt.refund_done": (
+        "已退款 {amount}：退回现金 {cash}，退回储值 {wallet}，退回积分 {points_back}，扣回积分 {points_reversed}",
+        "Refunded {amount}: cash {cash}, stored value {wallet} given back, {points_back} points "
+        "given back, {points_reversed} points taken back",
+    ),
 }
