@@ -112,3 +112,20 @@ def test_the_staff_report_credits_each_stores_own_staff(desk):
     for clerk in ("前台 小林", "发型师 阿杰", "前台 小周", "加盟商 陈老板"):
         assert clerk in names, names
     shot(desk, "f-staff-report")
+
+
+def test_a_spend_tier_threshold_reads_in_yuan(desk):
+    sign_in(desk, "admin")
+    desk.goto("/settings/loyalty")
+    desk.wait_for_selector("#settings-tiers")
+    wait_ready(desk)
+    row = desk.locator(".setting-row", has_text="SILVER")
+    expect(row).to_contain_text("¥2,000.00")
+    expect(row).to_contain_text("近 365 天内消费满 ¥2,000 即升入此等级")
+    row.get_by_role("button").click()
+    expect(desk.locator("#setting-threshold")).to_have_value("2000.00")
+    desk.fill("#setting-threshold", "2500")
+    expect(desk.locator("#setting-sentence")).to_contain_text("消费满 ¥2,500 即升入此等级")
+    shot(desk, "f-loyalty-tier-yuan")
+    desk.get_by_role("button", name="取消").click()
+    expect(row).to_contain_text("¥2,000.00")  # nothing saved

@@ -74,3 +74,16 @@ def test_coupon_and_top_up_sentences_show_yuan_not_cents():
 
 def test_a_value_being_typed_that_cannot_be_read_gives_no_sentence():
     assert _say("topup", {"min_cents": "5o0", "bonus_cents": "50"}) == ""
+
+
+def test_a_spend_tier_threshold_is_typed_in_yuan_a_visits_threshold_as_a_count():
+    tiers = SECTIONS["tiers"]
+    threshold = next(f for f in tiers.fields if f.name == "threshold")
+    spend = {"code": "S", "name": "银卡", "metric": "spend", "threshold": "2000", "rank": "1"}
+    assert _form_values(tiers, spend)["threshold"] == 200_000
+    assert input_text(threshold, 200_000, "spend") == "2000.00"
+    visits = {**spend, "metric": "visits", "threshold": "12"}
+    assert _form_values(tiers, visits)["threshold"] == "12"
+    assert input_text(threshold, 12, "visits") == "12"
+    said = _say("tiers", {**spend, "window_days": "365", "discount_bp": "5"})
+    assert said.startswith("近 365 天内消费满 ¥2,000 即升入此等级")

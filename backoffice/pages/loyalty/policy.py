@@ -60,11 +60,13 @@ class LoyaltySettingsState(SessionState):
         self.rows = []
         for item in items:
             row = {"id": str(getattr(item, "id", 0) or 0)}
+            raw_metric = getattr(item, "metric", "")
+            metric = str(getattr(raw_metric, "value", raw_metric))
             for name in {*section.columns, *fields}:
                 value = getattr(item, name, "")
                 field = fields.get(name)
-                row[name] = _cell(value, field, self._tr, self.lang)
-                row["raw_" + name] = input_text(field, value) if field else str(value)
+                row[name] = _cell(value, field, self._tr, self.lang, metric)
+                row["raw_" + name] = input_text(field, value, metric) if field else str(value)
             typed = {f: row["raw_" + f] for f in fields}
             row["sentence"] = rule_sentence(
                 section.key, typed, self._tr, self.lang, self.expiry_months
@@ -109,7 +111,11 @@ class LoyaltySettingsState(SessionState):
         section = SECTIONS[self.section]
         defaults = section.model()
         self.editing_id = 0
-        self.values = {f.name: input_text(f, getattr(defaults, f.name)) for f in section.fields}
+        raw_metric = getattr(defaults, "metric", "")
+        metric = str(getattr(raw_metric, "value", raw_metric))
+        self.values = {
+            f.name: input_text(f, getattr(defaults, f.name), metric) for f in section.fields
+        }
         self.errors = {}
         self.editing = True
         self.form_key += 1

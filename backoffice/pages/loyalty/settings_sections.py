@@ -24,7 +24,8 @@ from backoffice.services.org.access import require
 @dataclass(frozen=True)
 class Field:
     name: str
-    # text, int, bool, choice, textarea; yuan (stored in cents), percent (stored in basis points)
+    # text, int, bool, choice, textarea; yuan (stored in cents), percent (stored in basis
+    # points); metric_amount: a tier threshold, in yuan when the tier's metric is spend
     kind: str = "text"
     options: tuple[str, ...] = ()  # choice values; labels are catalog keys prefix + value
     option_prefix: str = ""
@@ -54,9 +55,9 @@ SECTIONS: dict[str, Section] = {
                 Field("name"),
                 Field("rank", "int"),
                 Field("metric", "choice", ("spend", "visits", "points"), "metric."),
-                Field("threshold", "int"),
+                Field("threshold", "metric_amount"),
                 Field("window_days", "int"),
-                Field("retain_threshold", "int"),
+                Field("retain_threshold", "metric_amount"),
                 Field("discount_bp", "percent"),
                 Field("points_multiplier_pct", "int"),
                 Field("birthday_bonus_points", "int"),
@@ -191,24 +192,33 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-def _cell(value: Any, field: Field | None, lang_t: Callable[[str], str], lang: str) -> str:
+def _as_yuan(field: Field | None, metric: str) -> bool:
+    """Is this field typed and shown in yuan (stored in cents)?"""
+    if field is None:
+        return False
+    return field.kind == "yuan" or (field.kind == "metric_amount" and metric == "spend")
+
+
+def _cell(
+    value: Any, field: Field | None, lang_t: Callable[[str], str], lang: str, metric: str = ""
+) -> str:
     if isinstance(value, bool):
         return lang_t("common.yes" if value else "common.no")
     if hasattr(value, "value"):
         value = value.value
     if field is not None and field.kind == "choice":
         return lang_t(field.option_prefix + str(value))
-    if field is not None and field.kind == "yuan" and isinstance(value, int):
+    if _as_yuan(field, metric) and isinstance(value, int):
         return format_money(value, lang)
     if field is not None and field.kind == "percent" and isinstance(value, int):
         return percent(value) + "%"
     return "" if value is None else str(value)
 
 
-def input_text(field: Field, stored: Any) -> str:
+def input_text(field: Field, stored: Any, metric: str = "") -> str:
     """A stored value as the person types it: cents as yuan, basis points as percent."""
     stored = getattr(stored, "value", stored)
-    if field.kind == "yuan" and isinstance(stored, int):
+    if _as_yuan(field, metric) and isinstance(stored, int):
         return yuan(stored)
     if field.kind == "percent" and isinstance(stored, int):
         return percent(stored)
@@ -225,10 +235,10 @@ def _form_values(section: Section, form: dict[str, Any]) -> dict[str, Any]:
         try:
             if field.kind == "bool":
                 values[field.name] = raw in (True, "on", "true")
-            elif field.kind == "int":
-                values[field.name] = str(raw or "0").strip()
-            elif field.kind == "yuan":
+            elif _as_yuan(field, str(form.get("metric") or "")):
                 values[field.name] = parse_yuan(str(raw or "0"), field.name, allow_zero=True)
+            elif field.kind in ("int", "metric_amount"):
+                values[field.name] = str(raw or "0").strip()
             elif field.kind == "percent":
                 values[field.name] = parse_percent_bp(str(raw or "0"), field.name)
             else:

@@ -43,8 +43,8 @@ def _rule(v: dict[str, str], tr: Translate, lang: str, expiry_months: int) -> st
 
 def _tier(v: dict[str, str], tr: Translate, lang: str, _months: int) -> str:
     metric = v.get("metric") or "spend"
-    threshold = _int(v.get("threshold", ""))
-    amount = _short_money(threshold, lang) if metric == "spend" else str(threshold)
+    typed = v.get("threshold", "")
+    amount = _money(typed, lang) if metric == "spend" else str(_int(typed))
     days = _int(v.get("window_days", ""))
     span = tr("sentence.tier.days", days=days) if days else tr("sentence.tier.ever")
     return tr(
