@@ -13,6 +13,7 @@ from backoffice.pages.campaigns import campaign_list as workflows  # noqa: F401
 from backoffice.pages.loyalty import (
     card_products,  # noqa: F401
     checkout,  # noqa: F401
+    receipt,  # noqa: F401
 )
 from backoffice.pages.loyalty import policy as loyalty_settings  # noqa: F401
 from backoffice.pages.members import (

@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backoffice.models import Staff
 from backoffice.services.members.forms import FieldInput, add_field
@@ -26,6 +26,13 @@ DEMO_LOGINS = [
     ("owner", "franchise_owner", "加盟商 陈老板", ["SH01", "BJ01"], "Franchise owner, SH01 + BJ01"),
     ("reception", "reception", "前台 小林", ["SH01"], "Reception, SH01"),
     ("reception_gz", "reception", "前台 小周", ["GZ01"], "Reception, GZ01"),
+]
+# More hands at the tills (same demo password; not advertised at start-up): each store's
+# sales are spread over the staff who may check out there, as the staff report shows.
+DEMO_CLERKS = [
+    ("stylist_sh", "reception", "发型师 阿杰", ["SH01"]),
+    ("reception_bj", "reception", "前台 小吴", ["BJ01"]),
+    ("stylist_gz", "reception", "美甲师 小美", ["GZ01"]),
 ]
 STORES = [
     ("SH01", "上海静安店", "上海市静安区南京西路 1266 号", "021-62881234"),
@@ -252,49 +259,93 @@ def seed_org(session: Session, password: str = DEMO_PASSWORD) -> dict[str, int]:
         )
         store_ids[code] = store.id or 0
     for username, role, display, stores, _label in DEMO_LOGINS[1:]:
-        staff = create_staff(
-            session,
-            admin,
-            StaffInput(
-                username=username,
-                display_name=display,
-                role_code=role,
-                store_ids=[store_ids[c] for c in stores],
-                password=password,
-            ),
+        _demo_account(
+            session, admin, (username, role, display), [store_ids[c] for c in stores], password
         )
-        staff.must_change_password = False  # demo accounts sign straight in
-        session.add(staff)
     for spec in DEMO_FIELDS:
         add_field(session, admin, spec)
     session.flush()
     return store_ids
 
 
-def _demo_history(
-    session: Session, admin: Actor, rng: random.Random, member_id: int, store_id: int, index: int
+def _demo_account(
+    session: Session,
+    admin: Actor,
+    who: tuple[str, str, str],
+    stores: list[int],
+    password: str = DEMO_PASSWORD,
 ) -> None:
-    """A few top-ups, sales and a coupon, so balances and ledgers have something to show."""
+    """One staff account (username, role, display name) that signs straight in."""
+    username, role, display = who
+    staff = create_staff(
+        session,
+        admin,
+        StaffInput(
+            username=username,
+            display_name=display,
+            role_code=role,
+            store_ids=stores,
+            password=password,
+        ),
+    )
+    staff.must_change_password = False  # demo accounts sign straight in
+    session.add(staff)
+
+
+def _store_tills(session: Session, store_ids: list[int]) -> dict[int, list[Actor]]:
+    """Per store, the staff who may check out there (HQ admin not among them)."""
+    from backoffice.services.org.access import load_actor
+
+    tills: dict[int, list[Actor]] = {s: [] for s in store_ids}
+    for staff in session.exec(
+        select(Staff).where(Staff.username != "admin").order_by(col(Staff.id))
+    ):
+        actor = load_actor(session, staff)
+        for store_id in store_ids:
+            if actor.can("sales.create") and actor.store_ids and store_id in actor.store_ids:
+                tills[store_id].append(actor)
+    return tills
+
+
+def _demo_history(
+    session: Session,
+    admin: Actor,
+    rng: random.Random,
+    member_id: int,
+    store_id: int,
+    index: int,
+    tills: list[Actor],
+) -> None:
+    """A few top-ups, sales and a coupon, so balances and ledgers have something to show.
+
+    Each sale is rung up by one of the store's staff. The clerk is drawn from a second
+    generator and the portal's demo member (index 0) always gets three sales from a third,
+    so every other member's data stays what it was."""
     from backoffice.services.loyalty.coupons import issue_coupon
     from backoffice.services.loyalty.sales import SaleInput, SaleItem, record_sale
     from backoffice.services.loyalty.wallet import top_up
 
+    clerks = random.Random(index)
     if index % 4 == 0:
         top_up(
             session, admin, store_id, rng.choice([50_000, 100_000, 200_000]), member_id=member_id
         )
-    for _ in range(rng.randint(0, 3)):
+    count = rng.randint(0, 3)
+    lines = rng
+    if index == 0:
+        count, lines = 3, random.Random(-1)
+    for _ in range(count):
         record_sale(
             session,
-            admin,
+            clerks.choice(tills) if tills else admin,
             SaleInput(
                 member_id=member_id,
                 store_id=store_id,
                 items=[
                     SaleItem(
-                        name=rng.choice(["洗剪吹", "烫发", "面部护理", "美甲"]),
-                        category=rng.choice(["美发", "护肤", "美甲"]),
-                        unit_cents=rng.choice([8_800, 19_800, 38_800, 68_800]),
+                        name=lines.choice(["洗剪吹", "烫发", "面部护理", "美甲"]),
+                        category=lines.choice(["美发", "护肤", "美甲"]),
+                        unit_cents=lines.choice([8_800, 19_800, 38_800, 68_800]),
                     )
                 ],
             ),
@@ -319,6 +370,9 @@ def seed_demo(
     seed_campaigns(session, admin)
     rng = random.Random(7)
     franchise = [store_ids[c] for c, *_ in STORES]
+    for username, role, display, stores in DEMO_CLERKS:
+        _demo_account(session, admin, (username, role, display), [store_ids[c] for c in stores])
+    tills = _store_tills(session, franchise)
     used: set[str] = set()
     today = date.today()
     for i in range(members):
@@ -345,7 +399,9 @@ def seed_demo(
             ),
             source="demo",
         )
-        _demo_history(session, admin, rng, member.id or 0, franchise[i % 3], i)
+        _demo_history(
+            session, admin, rng, member.id or 0, franchise[i % 3], i, tills[franchise[i % 3]]
+        )
         if i % 25 == 24:
             change_member_status(session, admin, member.id or 0, "freeze", "会员申请暂停")
         if progress:

@@ -49,8 +49,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # ---- roles and permissions ----
     "role.api_key": ("API 密钥", "API key"),
-    "perm.api_keys.manage": ("管理 API 密钥", "Create and revoke API keys"),
-    "perm.webhooks.manage": ("管理 Webhook 订阅", "Manage webhook subscriptions"),
+    "perm.api_keys.manage": (
+        "可以创建和吊销 API 密钥（权限不超过本人）。",
+        "Can create and revoke API keys (no wider than their own rights).",
+    ),
+    "perm.webhooks.manage": (
+        "可以管理 Webhook 订阅并重新投递。",
+        "Can manage webhook subscriptions and redeliver webhooks.",
+    ),
     # ---- API keys page ----
     "nav.api_keys": ("API 密钥", "API keys"),
     "api_keys.title": ("API 密钥", "API keys"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 STRINGS: dict[str, tuple[str, str]] = {
     "nav.operations": ("运行监控", "Operations"),
     "perm.operations.manage": (
-        "查看运行监控和报警，重试或丢弃失败任务",
-        "See operations and alerts; retry or discard failed jobs",
+        "可以查看运行监控和报警，并重试或丢弃失败任务。",
+        "Can see operations and alerts, and retry or discard failed jobs.",
     ),
     "error.failed_job_not_found": (
         "找不到该失败任务（可能已重试或丢弃）",

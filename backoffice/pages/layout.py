@@ -94,7 +94,7 @@ def _nav_link(route: str, key: str, icon: str, permission: str) -> rx.Component:
 
 def language_switch() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(),
+        rx.select.trigger(id="language-switch"),
         rx.select.content(
             rx.select.item("中文", value="zh-CN"), rx.select.item("English", value="en")
         ),
@@ -104,7 +104,31 @@ def language_switch() -> rx.Component:
     )
 
 
+def _me_footer() -> rx.Component:
+    """Who is signed in, the language and sign-out: pinned under the links, never scrolled away."""
+    return rx.vstack(
+        rx.text(SessionState.me_name, size="2", weight="medium", id="me-name"),
+        rx.badge(SessionState.role_label, variant="soft", id="me-role"),
+        language_switch(),
+        rx.button(
+            rx.icon("log-out", size=14),
+            tr("nav.sign_out"),
+            variant="ghost",
+            size="1",
+            on_click=SessionState.sign_out,
+            id="sign-out",
+        ),
+        spacing="2",
+        align="start",
+        padding_top="10px",
+        border_top="1px solid var(--gray-a5)",
+        flex_shrink="0",
+        id="sidebar-footer",
+    )
+
+
 def sidebar() -> rx.Component:
+    # Only the links scroll (a manager sees ~25 of them at 1440×900); the footer stays.
     return rx.vstack(
         rx.hstack(
             rx.icon("gem", size=20, color="var(--accent-9)"),
@@ -112,28 +136,23 @@ def sidebar() -> rx.Component:
             align="center",
             spacing="2",
             padding_bottom="12px",
+            flex_shrink="0",
         ),
-        *[_nav_section(key, items) for key, items in NAV],
-        rx.spacer(),
         rx.vstack(
-            rx.text(SessionState.me_name, size="2", weight="medium", id="me-name"),
-            rx.badge(SessionState.role_label, variant="soft", id="me-role"),
-            language_switch(),
-            rx.button(
-                rx.icon("log-out", size=14),
-                tr("nav.sign_out"),
-                variant="ghost",
-                size="1",
-                on_click=SessionState.sign_out,
-                id="sign-out",
-            ),
-            spacing="2",
-            align="start",
+            *[_nav_section(key, items) for key, items in NAV],
+            spacing="1",
+            align="stretch",
+            flex="1",
+            min_height="0",
+            overflow_y="auto",
+            width="100%",
+            id="sidebar-links",
         ),
+        _me_footer(),
         width="220px",
         min_width="220px",
         height="100vh",
-        overflow_y="auto",
+        overflow="hidden",
         spacing="1",
         padding="16px",
         border_right="1px solid var(--gray-a5)",

@@ -78,16 +78,16 @@ def test_hq_edits_a_tier_and_the_franchise_owner_only_reads_it(page, browser, ap
     page.fill("#setting-discount_bp", "-5")
     page.click("#setting-save")
     expect(page.locator(".field-error").first).to_be_visible()  # bad input: nothing saved
-    page.fill("#setting-discount_bp", "600")
+    page.fill("#setting-discount_bp", "6")  # percent; stored as 600 basis points
     page.click("#setting-save")
-    expect(page.locator(".setting-row", has_text="SILVER")).to_contain_text("600")
+    expect(page.locator(".setting-row", has_text="SILVER")).to_contain_text("6%")
     shot(page, "loyalty-settings-admin")
 
     owner = browser.new_context(base_url=app_url).new_page()
     sign_in(owner, "owner")
     owner.goto("/settings/loyalty")
     owner.wait_for_selector("#settings-tiers")
-    expect(owner.locator(".setting-row", has_text="SILVER")).to_contain_text("600")
+    expect(owner.locator(".setting-row", has_text="SILVER")).to_contain_text("6%")
     assert owner.locator("#setting-add").count() == 0
     assert owner.locator(".setting-row button").count() == 0
     shot(owner, "loyalty-settings-owner")

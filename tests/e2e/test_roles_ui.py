@@ -16,7 +16,7 @@ def _set_reception_pii(page, on: bool) -> None:  # noqa: ANN001
     page.goto("/roles")
     page.wait_for_selector("#roles-table")
     wait_ready(page)
-    row = page.locator(".role-row", has_text="pii.view")
+    row = page.locator(".role-row[data-perm='pii.view']")
     box = row.locator(".role-grant").nth(3)  # columns: hq_admin, hq_auditor, owner, reception
     if (box.get_attribute("data-state") == "checked") != on:
         box.click()

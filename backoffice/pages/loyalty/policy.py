@@ -6,8 +6,6 @@ fields of its form; the services validate, check `loyalty.manage` and audit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pydantic
@@ -19,206 +17,18 @@ from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.i18n import format_money
 from backoffice.pages.layout import shell
-from backoffice.pages.session import SessionState, SignedOut, tr
-from backoffice.services.loyalty import catalog, coupons, earn_rules, tiers, topup_rules, wallet
-from backoffice.services.loyalty.policy import (
-    LoyaltySettingsInput,
-    current_settings,
-    update_settings,
+from backoffice.pages.loyalty.settings_sections import (
+    SECTIONS,
+    Field,
+    Section,
+    _cell,
+    _form_values,
+    input_text,
 )
-from backoffice.services.org.access import require
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    kind: str = "text"  # text, int, bool, choice, textarea
-    options: tuple[str, ...] = ()  # choice values; labels are catalog keys prefix + value
-    option_prefix: str = ""
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    model: type[pydantic.BaseModel]
-    fields: tuple[Field, ...]
-    columns: tuple[str, ...]
-    rows: Callable[..., list[Any]]
-    create: Callable[..., Any] | None
-    update: Callable[..., Any]
-
-
-SECTIONS: dict[str, Section] = {
-    s.key: s
-    for s in [
-        Section(
-            "tiers",
-            "settings.tiers",
-            tiers.TierInput,
-            (
-                Field("code"),
-                Field("name"),
-                Field("rank", "int"),
-                Field("metric", "choice", ("spend", "visits", "points"), "metric."),
-                Field("threshold", "int"),
-                Field("window_days", "int"),
-                Field("retain_threshold", "int"),
-                Field("discount_bp", "int"),
-                Field("points_multiplier_pct", "int"),
-                Field("birthday_bonus_points", "int"),
-                Field("perks", "textarea"),
-                Field("active", "bool"),
-            ),
-            (
-                "rank",
-                "code",
-                "name",
-                "metric",
-                "threshold",
-                "discount_bp",
-                "points_multiplier_pct",
-                "active",
-            ),
-            lambda s, a: (
-                require(a, "loyalty.read") if not a.can("loyalty.manage") else None,
-                tiers.list_tiers(s),
-            )[1],
-            tiers.create_tier,
-            tiers.update_tier,
-        ),
-        Section(
-            "rules",
-            "settings.rules",
-            earn_rules.EarnRuleInput,
-            (
-                Field("name"),
-                Field(
-                    "kind",
-                    "choice",
-                    ("spend", "category", "signup", "birthday", "referral"),
-                    "rule.",
-                ),
-                Field("points", "int"),
-                Field("per_cents", "int"),
-                Field("category"),
-                Field("active", "bool"),
-            ),
-            ("name", "kind", "points", "per_cents", "category", "active"),
-            earn_rules.list_rules,
-            earn_rules.create_rule,
-            earn_rules.update_rule,
-        ),
-        Section(
-            "catalog",
-            "settings.catalog",
-            catalog.CatalogItemInput,
-            (
-                Field("name"),
-                Field("description", "textarea"),
-                Field("points_price", "int"),
-                Field("stock", "int"),
-                Field("active", "bool"),
-            ),
-            ("name", "points_price", "stock", "active"),
-            lambda s, a: (
-                require(a, "loyalty.read") if not a.can("loyalty.manage") else None,
-                catalog.list_items(s),
-            )[1],
-            catalog.create_item,
-            catalog.update_item,
-        ),
-        Section(
-            "topup",
-            "settings.topup",
-            topup_rules.TopupRuleInput,
-            (Field("min_cents", "int"), Field("bonus_cents", "int"), Field("active", "bool")),
-            ("min_cents", "bonus_cents", "active"),
-            topup_rules.list_topup_rules,
-            topup_rules.create_topup_rule,
-            topup_rules.update_topup_rule,
-        ),
-        Section(
-            "coupons",
-            "settings.coupons",
-            coupons.CouponTemplateInput,
-            (
-                Field("name"),
-                Field("kind", "choice", ("amount_off", "percent_off", "free_item"), "couponkind."),
-                Field("amount_off_cents", "int"),
-                Field("threshold_cents", "int"),
-                Field("percent_off_bp", "int"),
-                Field("free_item"),
-                Field("valid_days", "int"),
-                Field("per_member_limit", "int"),
-                Field("stackable", "bool"),
-                Field("active", "bool"),
-            ),
-            (
-                "name",
-                "kind",
-                "amount_off_cents",
-                "threshold_cents",
-                "percent_off_bp",
-                "valid_days",
-                "active",
-            ),
-            coupons.list_templates,
-            coupons.create_template,
-            coupons.update_template,
-        ),
-        Section(
-            "policy",
-            "settings.policy",
-            LoyaltySettingsInput,
-            (
-                Field("points_expiry_months", "int"),
-                Field("expiring_notice_days", "int"),
-                Field("points_per_yuan_cash", "int"),
-                Field("max_points_share_bp", "int"),
-                Field("bonus_spent_first", "bool"),
-                Field("low_balance_cents", "int"),
-            ),
-            (
-                "points_expiry_months",
-                "expiring_notice_days",
-                "points_per_yuan_cash",
-                "max_points_share_bp",
-                "bonus_spent_first",
-                "low_balance_cents",
-            ),
-            lambda s, a: (
-                require(a, "loyalty.read") if not a.can("loyalty.manage") else None,
-                [current_settings(s)],
-            )[1],
-            None,
-            lambda s, a, _id, data: update_settings(s, a, data),
-        ),
-    ]
-}
-
-
-def _cell(value: Any, field: Field | None, lang_t: Callable[[str], str]) -> str:
-    if isinstance(value, bool):
-        return lang_t("common.yes" if value else "common.no")
-    if hasattr(value, "value"):
-        value = value.value
-    if field is not None and field.kind == "choice":
-        return lang_t(field.option_prefix + str(value))
-    return "" if value is None else str(value)
-
-
-def _form_values(section: Section, form: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field in section.fields:
-        raw = form.get(field.name)
-        if field.kind == "bool":
-            values[field.name] = raw in (True, "on", "true")
-        elif field.kind == "int":
-            values[field.name] = str(raw or "0").strip()
-        else:
-            values[field.name] = str(raw or "")
-    return values
+from backoffice.pages.loyalty.settings_sentences import rule_sentence
+from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.loyalty import wallet
+from backoffice.services.loyalty.policy import current_settings
 
 
 class LoyaltySettingsState(SessionState):
@@ -231,6 +41,9 @@ class LoyaltySettingsState(SessionState):
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     form_key: int = 0
+    # The rule being edited, said in words; follows every keystroke.
+    sentence: str = ""
+    expiry_months: int = 12
 
     def _load(self) -> Any:
         section = SECTIONS.get(self.section, SECTIONS["tiers"])
@@ -240,17 +53,24 @@ class LoyaltySettingsState(SessionState):
                 items = section.rows(session, actor)
                 self.can_manage = actor.can("loyalty.manage")
                 owed = wallet.wallet_liability(session, actor)
+                self.expiry_months = current_settings(session).points_expiry_months
         except (SignedOut, DomainError) as exc:
             return self._fail(exc)
         fields = {f.name: f for f in section.fields}
         self.rows = []
         for item in items:
             row = {"id": str(getattr(item, "id", 0) or 0)}
+            raw_metric = getattr(item, "metric", "")
+            metric = str(getattr(raw_metric, "value", raw_metric))
             for name in {*section.columns, *fields}:
-                row[name] = _cell(getattr(item, name, ""), fields.get(name), self._tr)
-                row["raw_" + name] = str(
-                    getattr(getattr(item, name, ""), "value", getattr(item, name, ""))
-                )
+                value = getattr(item, name, "")
+                field = fields.get(name)
+                row[name] = _cell(value, field, self._tr, self.lang, metric)
+                row["raw_" + name] = input_text(field, value, metric) if field else str(value)
+            typed = {f: row["raw_" + f] for f in fields}
+            row["sentence"] = rule_sentence(
+                section.key, typed, self._tr, self.lang, self.expiry_months
+            )
             self.rows.append(row)
         self.liability = self._tr(
             "settings.liability",
@@ -284,16 +104,34 @@ class LoyaltySettingsState(SessionState):
         self.errors = {}
         self.editing = True
         self.form_key += 1
+        self._say()
 
     @rx.event
     def start_new(self) -> None:
         section = SECTIONS[self.section]
         defaults = section.model()
         self.editing_id = 0
-        self.values = {f.name: str(getattr(defaults, f.name)) for f in section.fields}
+        raw_metric = getattr(defaults, "metric", "")
+        metric = str(getattr(raw_metric, "value", raw_metric))
+        self.values = {
+            f.name: input_text(f, getattr(defaults, f.name), metric) for f in section.fields
+        }
         self.errors = {}
         self.editing = True
         self.form_key += 1
+        self._say()
+
+    def _say(self) -> None:
+        self.sentence = rule_sentence(
+            self.section, self.values, self._tr, self.lang, self.expiry_months
+        )
+
+    @rx.event
+    def type_value(self, name: str, value: str | bool) -> None:
+        """Display only: the sentence follows the form; `save` reads the submitted form."""
+        if name in {f.name for f in SECTIONS[self.section].fields}:
+            self.values = {**self.values, name: str(value)}
+            self._say()
 
     @rx.event
     def cancel(self) -> None:
@@ -305,6 +143,9 @@ class LoyaltySettingsState(SessionState):
         self.errors = {}
         try:
             data = section.model(**_form_values(section, form))
+        except ValidationFailed as exc:
+            self.errors = self._field_errors(exc)
+            return None
         except pydantic.ValidationError as exc:
             self.errors = {str(e["loc"][0]): self._tr("error.number") for e in exc.errors()}
             return None
@@ -329,7 +170,10 @@ def _input(field: Field) -> rx.Component:
     value = LoyaltySettingsState.values.get(field.name, "")
     if field.kind == "bool":
         return rx.checkbox(
-            name=field.name, default_checked=value == "True", id="setting-" + field.name
+            name=field.name,
+            default_checked=value == "True",
+            id="setting-" + field.name,
+            on_change=lambda v: LoyaltySettingsState.type_value(field.name, v),
         )
     if field.kind == "choice":
         return rx.select.root(
@@ -339,6 +183,7 @@ def _input(field: Field) -> rx.Component:
             ),
             name=field.name,
             default_value=value,
+            on_change=lambda v: LoyaltySettingsState.type_value(field.name, v),
         )
     if field.kind == "textarea":
         return rx.text_area(name=field.name, default_value=value, id="setting-" + field.name)
@@ -346,7 +191,10 @@ def _input(field: Field) -> rx.Component:
         name=field.name,
         default_value=value,
         id="setting-" + field.name,
-        input_mode="numeric" if field.kind == "int" else "text",
+        on_change=lambda v: LoyaltySettingsState.type_value(field.name, v),
+        input_mode={"int": "numeric", "yuan": "decimal", "percent": "decimal"}.get(
+            field.kind, "text"
+        ),
     )
 
 
@@ -368,6 +216,11 @@ def _editor(section: Section) -> rx.Component:
                         columns="3",
                         spacing="3",
                         width="100%",
+                    ),
+                    rx.callout(
+                        LoyaltySettingsState.sentence,
+                        icon="message-square-text",
+                        id="setting-sentence",
                     ),
                     rx.hstack(
                         rx.button(tr("common.save"), type="submit", id="setting-save"),
@@ -407,7 +260,11 @@ def _table(section: Section) -> rx.Component:
     return rx.cond(
         LoyaltySettingsState.section == section.key,
         data_table(
-            [*[Column(tr("field." + c), c) for c in section.columns], Column("", cell=_edit)],
+            [
+                *[Column(tr("field." + c), c) for c in section.columns],
+                Column(tr("settings.sentence"), "sentence"),
+                Column("", cell=_edit),
+            ],
             LoyaltySettingsState.rows,
             table_id=f"settings-{section.key}",
             row_class="setting-row",

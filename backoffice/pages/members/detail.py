@@ -10,12 +10,13 @@ from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import field_error, status_badge
 from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
-from backoffice.i18n import format_day, format_money, format_when
+from backoffice.i18n import format_day, format_when
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.members import forms
 from backoffice.services.members.search import get_member
 from backoffice.services.members.status import change_member_status
 from backoffice.services.members.timeline import member_timeline
+from backoffice.services.org.audit_wording import describe_all
 
 STATUS_ACTIONS = {
     "active": ["freeze", "cancel"],
@@ -30,29 +31,6 @@ def _show(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
-
-
-# Audit fields that hold money in cents: shown as ¥ on the timeline.
-MONEY_KEYS = ("amount", "bonus", "cash", "wallet_restored")
-
-
-def _describe(changes: dict[str, Any], lang: str = "zh-CN") -> str:
-    """{field: [before, after]} → "field: before → after; …" for the timeline."""
-
-    def show(key: str, value: Any) -> str:
-        money = key.endswith("_cents") or key in MONEY_KEYS
-        if money and isinstance(value, int) and not isinstance(value, bool):
-            return format_money(value, lang)
-        return _show(value)
-
-    parts = []
-    for key, value in changes.items():
-        label = key.removesuffix("_cents")
-        if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{label}: {show(key, value[0]) or '—'} → {show(key, value[1]) or '—'}")
-        else:
-            parts.append(f"{label}: {show(key, value)}")
-    return "; ".join(parts)
 
 
 class MemberDetailState(SessionState):
@@ -76,6 +54,7 @@ class MemberDetailState(SessionState):
                 actor = self._actor(session)
                 row = get_member(session, actor, self.member_id)
                 items = member_timeline(session, actor, self.member_id)
+                wording = describe_all(session, [i.changes for i in items], self.lang, "member")
                 fields = forms.list_fields(session)
         except (SignedOut, DomainError) as exc:
             self.found = False
@@ -107,9 +86,9 @@ class MemberDetailState(SessionState):
                 if f"action.{i.action}" in self.t
                 else i.action,
                 "who": i.actor_name,
-                "changes": _describe(i.changes, lang),
+                "changes": said,
             }
-            for i in items
+            for i, said in zip(items, wording, strict=True)
         ]
         return None
 

@@ -1,5 +1,5 @@
 """The member page's counter dialogs: top up, adjust points, issue a coupon, change the tier,
-redeem from the catalog, refund a sale (each submits to `LoyaltyState`)."""
+redeem from the catalog (each submits to `LoyaltyState`)."""
 
 from __future__ import annotations
 
@@ -120,26 +120,6 @@ def _tier_dialog() -> rx.Component:
     )
 
 
-def _refund_dialog() -> rx.Component:
-    return _dialog(
-        "refund",
-        "loyalty.refund",
-        rx.vstack(
-            rx.text(LoyaltyState.refund_hint, size="2", color_scheme="gray"),
-            labelled(
-                tr("loyalty.amount"),
-                rx.input(name="amount", id="refund-amount"),
-                _err("amount_cents"),
-            ),
-            labelled(
-                tr("common.reason"), rx.input(name="reason", id="refund-reason"), _err("reason")
-            ),
-            width="100%",
-        ),
-        LoyaltyState.submit_refund,
-    )
-
-
 def _redeem_dialog() -> rx.Component:
     return _dialog(
         "redeem",
@@ -163,6 +143,5 @@ def dialogs() -> rx.Component:
         _points_dialog(),
         _coupon_dialog(),
         _tier_dialog(),
-        _refund_dialog(),
         _redeem_dialog(),
     )

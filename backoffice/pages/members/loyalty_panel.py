@@ -35,17 +35,26 @@ def _table(rows: Any, cols: list[tuple[str, str]], row_class: str) -> rx.Compone
     )
 
 
-def _refund_button(row: rx.Var) -> rx.Component:
-    return rx.cond(
-        LoyaltyState.perms.contains("sales.refund") & (row["refundable"] != "0"),
-        rx.button(
-            tr("loyalty.refund"),
+def _sale_links(row: rx.Var) -> rx.Component:
+    """The receipt, and the refund (on the receipt page, where it is confirmed)."""
+    return rx.hstack(
+        rx.link(
+            tr("receipt.view"),
+            href="/sales/receipt?id=" + row["id"],
             size="1",
-            variant="soft",
-            color_scheme="red",
-            on_click=LoyaltyState.open_refund(row["id"], row["refundable"]),
-            class_name="refund-button",
+            class_name="receipt-link",
         ),
+        rx.cond(
+            LoyaltyState.perms.contains("sales.refund") & (row["refundable"] != "0"),
+            rx.link(
+                tr("loyalty.refund"),
+                href="/sales/receipt?refund=1&id=" + row["id"],
+                size="1",
+                color_scheme="red",
+                class_name="refund-button",
+            ),
+        ),
+        spacing="3",
     )
 
 
@@ -59,7 +68,7 @@ def _sales_table() -> rx.Component:
         ("status", "col.status"),
     ]
     return data_table(
-        [*[Column(tr(label), key) for key, label in cols], Column("", cell=_refund_button)],
+        [*[Column(tr(label), key) for key, label in cols], Column("", cell=_sale_links)],
         LoyaltyState.sales,
         row_class="sale-row",
         variant=None,

@@ -1,5 +1,6 @@
 """The loyalty half of the member page, its state: tier progress, balances, ledgers, coupons,
-sales, and the counter actions (top up, adjust points, issue coupon, change tier, refund)."""
+sales, and the counter actions (top up, adjust points, issue coupon, change tier; a
+refund is made on the sale's receipt page)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from backoffice.services.loyalty.catalog import list_items, redeem_item
 from backoffice.services.loyalty.coupons import issue_coupon, list_templates
 from backoffice.services.loyalty.member_summary import MemberLoyalty, member_loyalty
 from backoffice.services.loyalty.points import adjust_points
-from backoffice.services.loyalty.sales import refund_sale
 from backoffice.services.loyalty.tiers import list_tiers, set_member_tier
 from backoffice.services.loyalty.wallet import top_up
 from backoffice.services.members.counter import counter_store
 from backoffice.services.messaging.messages import member_messages
 
-DIALOGS = ("topup", "points", "coupon", "tier", "refund", "redeem")
+DIALOGS = ("topup", "points", "coupon", "tier", "redeem")
 
 
 class LoyaltyState(MemberDetailState):
@@ -46,8 +46,6 @@ class LoyaltyState(MemberDetailState):
     tier_options: list[list[str]] = []
     dialog: str = ""
     dialog_errors: dict[str, str] = {}
-    refund_sale_id: int = 0
-    refund_hint: str = ""
     _request_id: str = ""
 
     def _money(self, cents: int) -> str:
@@ -172,12 +170,6 @@ class LoyaltyState(MemberDetailState):
         self._request_id = secrets.token_hex(12)  # one per dialog: a double click pays once
 
     @rx.event
-    def open_refund(self, sale_id: str, refundable: str) -> None:
-        self.open_dialog("refund")
-        self.refund_sale_id = int(sale_id) if str(sale_id).isdigit() else 0
-        self.refund_hint = self._tr("loyalty.refundable", amount=self._money(int(refundable or 0)))
-
-    @rx.event
     def close_dialog(self) -> None:
         self.dialog = ""
 
@@ -270,17 +262,3 @@ class LoyaltyState(MemberDetailState):
             )
 
         return self._submit(work, self._tr("loyalty.done"))
-
-    @rx.event
-    def submit_refund(self, form: dict[str, Any]) -> Any:
-        return self._submit(
-            lambda session, actor: refund_sale(
-                session,
-                actor,
-                self.refund_sale_id,
-                parse_yuan(form.get("amount"), "amount_cents"),
-                str(form.get("reason", "")),
-                request_id=self._request_id,
-            ),
-            self._tr("loyalty.done"),
-        )

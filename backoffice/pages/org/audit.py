@@ -2,214 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date
 from typing import Any
 
 import reflex as rx
 
 from backoffice.components.fields import field_error
 from backoffice.components.tables import Column, Pager, data_table
-from backoffice.db import session_scope
-from backoffice.errors import DomainError, PermissionDenied
-from backoffice.i18n import format_when
 from backoffice.pages.layout import shell
-from backoffice.pages.session import SessionState, SignedOut, tr
-from backoffice.services.org.audit import AuditFilter, list_audit, verify_chain_as
-from backoffice.services.org.auth import actor_for_token
-from backoffice.services.org.staff import roles
-from backoffice.services.org.stores import visible_stores
+from backoffice.pages.org.audit_state import ALL, AuditState
+from backoffice.pages.session import SessionState, tr
 
-ALL = "all"
-PAGE_SIZE = 50
-DEFAULT_ZONE = "Asia/Shanghai"
-
-
-def _show(value: Any, yes_no: tuple[str, str]) -> str:
-    if isinstance(value, bool):
-        return yes_no[0] if value else yes_no[1]
-    if isinstance(value, list):
-        return "、".join(_show(v, yes_no) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_show(v, yes_no)}" for k, v in value.items())
-    if value is None:
-        return ""
-    return str(value)
-
-
-def describe_changes(changes: dict[str, Any], yes_no: tuple[str, str] = ("yes", "no")) -> str:
-    """{field: [before, after]} → "field: before → after; …"; other values as "field: value"."""
-    parts = []
-    for key, value in (changes or {}).items():
-        if isinstance(value, list) and len(value) == 2:
-            before, after = _show(value[0], yes_no) or "—", _show(value[1], yes_no) or "—"
-            parts.append(f"{key}: {before} → {after}")
-        else:
-            parts.append(f"{key}: {_show(value, yes_no)}")
-    return "; ".join(parts)
-
-
-def _day(raw: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError:
-        return None
-
-
-class AuditState(SessionState):
-    actor_q: str = ""
-    role_filter: str = ALL
-    store_filter: str = ALL
-    action_q: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    rows: list[dict[str, str]] = []
-    role_options: list[list[str]] = []  # [code, name]
-    store_options: list[list[str]] = []  # [id, name, timezone]
-    errors: dict[str, str] = {}
-    form_version: int = 0
-    verifying: bool = False
-    verified: bool = False
-    verify_ok: bool = False
-    verify_summary: str = ""
-    verify_problems: list[str] = []
-
-    def _filters(self) -> AuditFilter:
-        return AuditFilter(
-            actor=self.actor_q,
-            role="" if self.role_filter == ALL else self.role_filter,
-            store_id=int(self.store_filter) if self.store_filter.isdigit() else None,
-            action=self.action_q,
-            date_from=_day(self.date_from),
-            date_to=_day(self.date_to),
-        )
-
-    def _refresh(self) -> Any:
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                entries, total = list_audit(
-                    session, actor, self._filters(), max(1, self.page), PAGE_SIZE
-                )
-        except (SignedOut, DomainError) as exc:
-            self.rows = []
-            return self._fail(exc)
-        self.total = total
-        self.pages = max(1, -(-total // PAGE_SIZE))
-        stores = {s[0]: s for s in self.store_options}
-        yes_no = (self._tr("common.yes"), self._tr("common.no"))
-        self.rows = []
-        for e in entries:
-            store = stores.get(str(e.store_id), [])
-            zone = store[2] if store else DEFAULT_ZONE
-            self.rows.append(
-                {
-                    "id": str(e.id),
-                    "at": format_when(e.at, self.lang, zone),
-                    "actor": e.actor_name,
-                    "role": e.role,
-                    "store": store[1]
-                    if store
-                    else ("" if e.store_id is None else f"#{e.store_id}"),
-                    "action": e.action,
-                    "target": f"{e.target_type} #{e.target_id}" if e.target_type else "",
-                    "changes": describe_changes(e.changes, yes_no),
-                }
-            )
-        return None
-
-    @rx.event
-    def open_page(self) -> Any:
-        """on_load: role and store choices, then the newest entries."""
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                role_rows = roles(session)
-                try:
-                    stores = visible_stores(session, actor, include_inactive=True)
-                except PermissionDenied:
-                    stores = []  # audit.read without stores.read: filter by id only
-        except (SignedOut, DomainError) as exc:
-            return self._fail(exc)
-        self.role_options = [[r.code, r.name] for r in role_rows]
-        self.store_options = [[str(s.id), s.name, s.timezone] for s in stores]
-        self.verified = False
-        self.page = 1
-        return self._refresh()
-
-    @rx.event
-    def search(self, form: dict[str, Any]) -> Any:
-        self.actor_q = str(form.get("actor", "")).strip()[:100]
-        self.action_q = str(form.get("action", "")).strip()[:60]
-        self.role_filter = str(form.get("role") or ALL)[:40]
-        self.store_filter = str(form.get("store") or ALL)[:20]
-        self.date_from = str(form.get("date_from", "")).strip()[:10]
-        self.date_to = str(form.get("date_to", "")).strip()[:10]
-        self.errors = {}
-        for name in ("date_from", "date_to"):
-            if getattr(self, name) and _day(getattr(self, name)) is None:
-                self.errors[name] = self._tr("error.date")
-        if self.errors:
-            return None
-        self.page = 1
-        return self._refresh()
-
-    @rx.event
-    def clear_filters(self) -> Any:
-        self.actor_q = self.action_q = self.date_from = self.date_to = ""
-        self.role_filter = self.store_filter = ALL
-        self.errors = {}
-        self.page = 1
-        self.form_version += 1  # remount the uncontrolled inputs empty
-        return self._refresh()
-
-    @rx.event
-    def go_page(self, delta: int) -> Any:
-        self.page = max(1, min(self.pages, self.page + int(delta)))
-        return self._refresh()
-
-    @rx.var
-    def summary(self) -> str:
-        return (
-            self.t.get("common.page_of", "")
-            .replace("{page}", str(self.page))
-            .replace("{pages}", str(self.pages))
-            .replace("{total}", str(self.total))
-        )
-
-    @rx.event(background=True)
-    async def verify(self) -> Any:
-        """Walk the whole chain off the event loop; a long log must not freeze the page."""
-        async with self:
-            if self.verifying:
-                return
-            token = self._token()
-            self.verifying, self.verified = True, False
-
-        def run() -> Any:
-            with session_scope() as session:
-                actor = actor_for_token(session, token)
-                if actor is None:
-                    raise SignedOut
-                return verify_chain_as(session, actor)
-
-        try:
-            report = await asyncio.to_thread(run)
-        except (SignedOut, DomainError) as exc:
-            async with self:
-                self.verifying = False
-                yield self._fail(exc)
-            return
-        async with self:
-            self.verifying = False
-            self.verified = True
-            self.verify_ok = report.ok
-            key = "audit.verify_ok" if report.ok else "audit.verify_bad"
-            self.verify_summary = self._tr(key, checked=report.checked, count=len(report.problems))
-            self.verify_problems = report.problems[:200]
+__all__ = ["AuditState", "audit_page"]
 
 
 S = AuditState
@@ -341,9 +144,10 @@ def verify_result() -> rx.Component:
 
 
 def _action(row: rx.Var) -> rx.Component:
+    # The action in words; its code below, as the action filter takes it ("members.").
     return rx.vstack(
-        rx.code(row["action"], variant="ghost", size="1"),
-        rx.text(S.t.get("action." + row["action"], ""), size="1", color_scheme="gray"),
+        rx.text(S.t.get("action." + row["action"], ""), size="2"),
+        rx.code(row["action"], variant="ghost", size="1", color_scheme="gray"),
         spacing="0",
     )
 

@@ -124,13 +124,8 @@ def two_factor_row() -> rx.Component:
 
 def _row(row: rx.Var, index: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
-            rx.vstack(
-                rx.text(row["label"].to(str), size="2"),
-                rx.code(row["perm"].to(str), size="1"),
-                spacing="0",
-            )
-        ),
+        # The sentence only: the permission's code is for tests and tools, not for managers.
+        rx.table.cell(rx.text(row["label"].to(str), size="2")),
         rx.foreach(
             row["cells"].to(list[bool]),
             lambda ticked, column: rx.table.cell(
@@ -144,6 +139,7 @@ def _row(row: rx.Var, index: rx.Var) -> rx.Component:
             ),
         ),
         class_name="role-row",
+        custom_attrs={"data-perm": row["perm"].to(str)},
     )
 
 
