@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # How far back a scheduler that was down catches up on missed time triggers.
     scheduler_catchup_hours: int = 24
     workflow_batch: int = 1000  # runs per RQ job
+    # The till: look-ups of another store's member (full phone + the member's card code)
+    # allowed per clerk per hour, and how long a presented member stays served by number.
+    counter_presentations_per_hour: int = 20
+    counter_pass_minutes: int = 30
     # Member self-service (/m): the privacy policy version a sign-up agrees to, and the home
     # store of a member who signs up without a referral code (a store code; empty: the
     # first active store that is not head office). With a code, the referrer's store.

@@ -165,4 +165,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.referrer_unknown": ("推荐人不存在", "No member with this referral code"),
     "error.money": ("请输入金额，如 12.50", "Enter an amount such as 12.50"),
     "error.unexpected": ("出现意外错误，请稍后再试", "Something went wrong; please try again"),
+    "error.member_not_presented": (
+        "手机号与会员码不符或已过期，请会员刷新会员码后重试",
+        "The phone number and member code do not match, or the code expired: ask the "
+        "member to refresh their card",
+    ),
+    "error.counter_rate_limited": (
+        "跨店查询过于频繁（每小时最多 {limit} 次），请稍后再试",
+        "Too many look-ups of other stores' members (at most {limit} an hour): try later",
+    ),
 }

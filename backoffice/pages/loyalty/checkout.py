@@ -86,6 +86,12 @@ def member_box() -> rx.Component:
                         default_value=CheckoutState.member_no,
                         width="320px",
                     ),
+                    rx.input(
+                        name="presented",
+                        placeholder=tr("checkout.presented"),
+                        id="checkout-presented",
+                        width="220px",
+                    ),
                     rx.button(tr("checkout.find"), type="submit", id="checkout-find"),
                     rx.cond(
                         CheckoutState.member_found,
@@ -106,6 +112,8 @@ def member_box() -> rx.Component:
                 reset_on_submit=False,
             ),
             field_error(_err("member_ref")),
+            field_error(_err("presented")),
+            rx.text(tr("checkout.presented_hint"), size="1", color_scheme="gray"),
             spacing="1",
         )
     )

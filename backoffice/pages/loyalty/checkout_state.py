@@ -15,7 +15,7 @@ from backoffice.money import parse_int, parse_yuan
 from backoffice.pages.session import SessionState, SignedOut
 from backoffice.services.loyalty import coupons, points, tiers, wallet
 from backoffice.services.loyalty.sales import SaleInput, SaleItem, quote_sale, record_sale
-from backoffice.services.members.counter import find_member_at_counter
+from backoffice.services.members.counter import look_up
 from backoffice.services.org.access import require
 from backoffice.services.org.stores import visible_stores
 from backoffice.services.phones import mask_phone
@@ -72,12 +72,12 @@ class CheckoutState(SessionState):
             return self._find(ref)
         return None
 
-    def _find(self, ref: str) -> Any:
+    def _find(self, ref: str, presented: str = "") -> Any:
         self.errors = {}
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                member = find_member_at_counter(session, actor, ref[:40])
+                member = look_up(session, actor, ref[:40], presented[:60])
                 tier = tiers.tier_of(session, member)
                 balance = points.balance_of(session, member.id or 0)
                 principal, bonus = wallet.balances(session, member.id or 0)
@@ -89,8 +89,8 @@ class CheckoutState(SessionState):
             self.member_found = False
             return None
         except (SignedOut, DomainError) as exc:
-            if isinstance(exc, DomainError) and exc.field == "member_ref":
-                self.errors = {"member_ref": self._error(exc)}
+            if isinstance(exc, DomainError) and exc.field in ("member_ref", "presented"):
+                self.errors = {exc.field or "": self._error(exc)}
                 self.member_found = False
                 return None
             return self._fail(exc)
@@ -106,7 +106,10 @@ class CheckoutState(SessionState):
         self.wallet_hint = self._tr(
             "checkout.wallet_hint", balance=format_money(principal + bonus, self.lang)
         )
-        self.coupon_options = [[str(c.id), f"{t.name} · {c.code}"] for c, t in usable]
+        # Another store's coupon codes are never shown: the name is enough to choose one.
+        self.coupon_options = [
+            [str(c.id), f"{t.name} · {c.code}" if in_scope else t.name] for c, t in usable
+        ]
         self.member_found = True
         self.quoted = False
         self.form_key += 1
@@ -114,7 +117,7 @@ class CheckoutState(SessionState):
 
     @rx.event
     def find_member(self, form: dict[str, Any]) -> Any:
-        return self._find(str(form.get("member_ref", "")))
+        return self._find(str(form.get("member_ref", "")), str(form.get("presented", "")))
 
     @rx.event
     def add_line(self) -> None:
