@@ -11,6 +11,7 @@ from backoffice.cli_tools import (
     cmd_api_key_create,
     cmd_api_key_list,
     cmd_api_key_revoke,
+    cmd_audit_checkpoint,
     cmd_audit_verify,
     cmd_backup,
     cmd_export,
@@ -164,7 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_status)
     audit_cmd = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    audit_sub.add_parser(
+        "verify", help="check the keyed chain and every signed checkpoint"
+    ).set_defaults(func=cmd_audit_verify)
+    audit_sub.add_parser(
+        "checkpoint", help="sign the chain's head now (nightly does it daily)"
+    ).set_defaults(func=cmd_audit_checkpoint)
     wf = sub.add_parser("workflows", help="workflow runs: failures and retries")
     wf_sub = wf.add_subparsers(dest="workflows_command", required=True)
     failed = wf_sub.add_parser("failed", help="list failed runs with their errors")

@@ -55,18 +55,37 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    """The keyed chain and every signed checkpoint; each broken entry named (exit 1)."""
     from backoffice.db import session_scope
     from backoffice.services.org.audit import verify_chain
+    from backoffice.services.org.audit_checkpoints import checkpoint_dir
 
     with session_scope() as session:
         report = verify_chain(session)
+    where = f"{report.checkpoints} checkpoint(s) in {checkpoint_dir()}"
     if report.ok:
-        console.print(f"[green]Audit chain intact[/green]: {report.checked} entries verified.")
+        console.print(
+            f"[green]Audit chain intact[/green]: {report.checked} entries verified, {where}."
+        )
         return 0
-    console.print(f"[red]Audit chain BROKEN[/red] ({report.checked} entries read):")
+    console.print(f"[red]Audit chain BROKEN[/red] ({report.checked} entries read, {where}):")
     for problem in report.problems[:50]:
         console.print(f"  - {problem}")
+    hidden = len(report.problems) - 50 + report.more_problems
+    if hidden > 0:
+        console.print(f"  … and {hidden} more")
     return 1
+
+
+def cmd_audit_checkpoint(_args: argparse.Namespace) -> int:
+    """Sign the chain's head now (the nightly job does it once a day)."""
+    from backoffice.db import session_scope
+    from backoffice.services.org.audit_checkpoints import write_checkpoint
+
+    with session_scope() as session:
+        path = write_checkpoint(session)
+    console.print(f"Checkpoint written: {path}")
+    return 0
 
 
 def _cli_actor(session, username: str):  # noqa: ANN001, ANN202

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # Fernet key that seals secrets kept in the database (staff TOTP secrets); the same on
     # every server. Empty: DATA_DIR/secret.key, made on first use (fine for one machine).
     secret_key: str = ""
+    # The audit chain's HMAC key (empty: derived from the key above), and where the signed
+    # daily checkpoints of its head are written (empty: DATA_DIR/audit-checkpoints). Both
+    # belong outside the database: a copy of it can then forge neither.
+    audit_key: str = ""
+    audit_checkpoint_dir: str = ""
     # Logs of every process: "console" (key=value lines) or "json" (one object a line).
     log_format: str = "console"
     log_level: str = "INFO"

@@ -15,6 +15,7 @@ from backoffice.models import SchedulerState, StaffSession
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.nightly import run_nightly
 from backoffice.services.operations.backup import nightly_backup
+from backoffice.services.org.audit_checkpoints import write_checkpoint
 from backoffice.settings import get_settings
 
 
@@ -33,6 +34,8 @@ def nightly_loyalty(day: str | None = None) -> dict[str, int]:
     with session_scope() as session:
         report = run_nightly(session)
         write_state(session, "nightly.last", day or local_today().isoformat())
+    with session_scope() as session:  # the audit chain's head, signed outside the database
+        write_checkpoint(session)
     return asdict(report)
 
 

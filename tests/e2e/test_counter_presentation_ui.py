@@ -19,7 +19,7 @@ def _other_store_member(data_dir) -> tuple[int, str, str]:  # noqa: ANN001
     with app_db(data_dir) as db:
         return db.execute(
             "SELECT m.id, m.member_no, m.phone FROM member m JOIN store s ON s.id = m.home_store_id"
-            " WHERE s.code = 'GZ01' AND m.status = 'active' ORDER BY m.id LIMIT 1"
+            " WHERE s.code = 'GZ01' AND m.status = 'ACTIVE' ORDER BY m.id LIMIT 1"
         ).fetchone()
 
 

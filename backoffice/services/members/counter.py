@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from sqlmodel import Session, col, func, or_, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, and_, col, func, or_, select
 
 from backoffice.errors import NotFound, RateLimited, ValidationFailed
 from backoffice.models import AuditEntry, Member, MemberStatus
@@ -47,9 +48,9 @@ def _match(session: Session, ref: str) -> Member | None:
     return session.exec(select(Member).where(or_(*conditions))).first()
 
 
-def _mine(actor: Actor) -> list[object]:
+def _mine(actor: Actor) -> ColumnElement[bool]:
     """Audit rows written by this clerk or this API key (a key is not its creator)."""
-    return [AuditEntry.actor_id == actor.staff_id, AuditEntry.actor_name == actor.username]
+    return and_(AuditEntry.actor_id == actor.staff_id, AuditEntry.actor_name == actor.username)
 
 
 def holds_pass(session: Session, actor: Actor, member_id: int) -> bool:
@@ -61,7 +62,7 @@ def holds_pass(session: Session, actor: Actor, member_id: int) -> bool:
             AuditEntry.target_id == str(member_id),
             AuditEntry.action == GRANTED,
             AuditEntry.at >= since,
-            *_mine(actor),
+            _mine(actor),
         )
     ).first()
     return row is not None
@@ -87,9 +88,7 @@ def _check_rate(session: Session, actor: Actor) -> None:
     used = session.exec(
         select(func.count())
         .select_from(AuditEntry)
-        .where(
-            col(AuditEntry.action).in_((GRANTED, REFUSED)), AuditEntry.at >= since, *_mine(actor)
-        )
+        .where(col(AuditEntry.action).in_((GRANTED, REFUSED)), AuditEntry.at >= since, _mine(actor))
     ).one()
     if used >= limit:
         raise RateLimited("error.counter_rate_limited", field="presented", limit=limit)
