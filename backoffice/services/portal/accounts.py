@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import math
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel
@@ -31,41 +30,25 @@ from backoffice.models import (
     OutboxMessage,
     PasswordResetCode,
     PrivacyConsent,
-    Store,
 )
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members.profiles import MemberInput, find_referrer
 from backoffice.services.org import audit
-from backoffice.services.org.access import Actor
 from backoffice.services.org.auth import check_password_policy, hash_password, verify_password
 from backoffice.services.phones import normalize_phone
+from backoffice.services.portal.member_sessions import (
+    MemberSignIn,
+    PortalMember,
+    _open_session,
+    _portal_member,
+    token_hash,
+)
+from backoffice.services.portal.signup_store import _signup_actor, signup_store
 from backoffice.settings import get_settings
 
 # Verified against when the phone is unknown, so timing does not reveal who is a member.
 _DUMMY_HASH = hash_password("not-a-real-password-1")
-
-
-@dataclass(frozen=True)
-class PortalMember:
-    """The signed-in member, re-derived from the session token on every request."""
-
-    member_id: int
-    member_no: str
-    name: str
-    store_id: int
-
-    @property
-    def audit_name(self) -> str:
-        return f"member:{self.member_no}"
-
-
-@dataclass
-class MemberSignIn:
-    token: str
-    member: PortalMember
-    remember: bool
-    max_age_seconds: int
 
 
 class SignUpInput(BaseModel):
@@ -74,71 +57,6 @@ class SignUpInput(BaseModel):
     password: str = ""
     consent: bool = False  # the privacy policy box; never ticked for the member
     referrer_ref: str = ""  # a member number or phone of an existing member
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _portal_member(member: Member) -> PortalMember:
-    return PortalMember(
-        member_id=member.id or 0,
-        member_no=member.member_no,
-        name=member.name,
-        store_id=member.home_store_id,
-    )
-
-
-def _signup_actor(store_id: int) -> Actor:
-    """Who creates a self-registered member: the portal itself, allowed exactly one thing
-    (members.write at the member's store), so create_member's rules, audit, events and
-    earn rules apply as for a member registered at the counter."""
-    return Actor(
-        staff_id=0,
-        username="member-portal",
-        display_name="Member self-service",
-        role="member_portal",
-        permissions=frozenset({"members.write"}),
-        store_ids=frozenset({store_id}),
-        home_store_id=store_id,
-    )
-
-
-def signup_store(session: Session, referrer: Member | None) -> int:
-    """The referrer's store; else MEMBER_SIGNUP_STORE; else the first active shop."""
-    if referrer is not None:
-        return referrer.home_store_id
-    code = get_settings().member_signup_store.strip()
-    stmt = select(Store).where(col(Store.active).is_(True))
-    if code:
-        store = session.exec(stmt.where(Store.code == code)).first()
-    else:
-        store = session.exec(stmt.order_by(col(Store.is_hq), col(Store.id))).first()
-    if store is None:
-        raise ValidationFailed({"phone": "error.signup_closed"})
-    return store.id or 0
-
-
-def _open_session(
-    session: Session, member: Member, remember: bool, ip: str
-) -> tuple[str, timedelta]:
-    settings = get_settings()
-    lifetime = (
-        timedelta(days=settings.remember_days)
-        if remember
-        else timedelta(hours=settings.session_hours)
-    )
-    token = secrets.token_urlsafe(32)
-    session.add(
-        MemberSession(
-            token_hash=token_hash(token),
-            member_id=member.id or 0,
-            expires_at=utcnow() + lifetime,
-            remember=remember,
-            ip=ip[:64],
-        )
-    )
-    return token, lifetime
 
 
 def sign_up(session: Session, data: SignUpInput, ip: str = "") -> MemberSignIn:
