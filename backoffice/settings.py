@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     remember_days: int = 30
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    # Sign-in failures from one address (any account) before it must wait LOCKOUT_MINUTES,
+    # and how long an address where an account signed in stays "familiar" to it (spared
+    # that account's lockout); see services/org/sign_in_guard.py.
+    signin_address_failures: int = 20
+    signin_familiar_days: int = 90
     password_min_length: int = 8
     # argon2 cost; tests lower it (ARGON2_MEMORY_KIB=1024) to keep the suite fast.
     argon2_memory_kib: int = 65536

@@ -174,4 +174,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "跨店查询过于频繁（每小时最多 {limit} 次），请稍后再试",
         "Too many look-ups of other stores' members (at most {limit} an hour): try later",
     ),
+    "error.address_throttled": (
+        "此网络登录失败次数过多，请 {minutes} 分钟后再试",
+        "Too many failed sign-ins from this network: try again in {minutes} minutes",
+    ),
 }

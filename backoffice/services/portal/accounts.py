@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import math
 import secrets
 from datetime import timedelta
 
@@ -34,9 +33,10 @@ from backoffice.models import (
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members.profiles import MemberInput, find_referrer
-from backoffice.services.org import audit
+from backoffice.services.org import audit, sign_in_guard
 from backoffice.services.org.auth import check_password_policy, hash_password, verify_password
 from backoffice.services.phones import normalize_phone
+from backoffice.services.portal import lockout
 from backoffice.services.portal.member_sessions import (
     MemberSignIn,
     PortalMember,
@@ -133,51 +133,31 @@ def find_member_by_login(session: Session, login: str) -> Member | None:
     return session.exec(select(Member).where(or_(*conditions))).first()
 
 
-def _failed(
-    session: Session, login: str, member: Member | None, reason: str, **extra: object
-) -> None:
-    audit.record(
-        session,
-        None,
-        "member_portal.sign_in_failed",
-        actor_name=f"member:{member.member_no}" if member else login[:60],
-        target_type="member" if member else "",
-        target_id=member.id if member else "",
-        store_id=member.home_store_id if member else None,
-        changes={"reason": reason, **extra},
-    )
-
-
 def sign_in(
     session: Session, login: str, password: str, remember: bool = False, ip: str = ""
 ) -> MemberSignIn:
-    """Check the password with the staff lockout rule (5 wrong → 15 minutes). The caller
-    commits even when this raises (see `attempt_sign_in`), so failures are counted."""
-    settings = get_settings()
-    now = utcnow()
+    """Check the password under the staff rules (services/org/sign_in_guard: per address,
+    and 5 wrong from unfamiliar addresses lock for 15 minutes, so a stranger cannot lock a
+    member out of the addresses they use). The caller commits even when this raises (see
+    `attempt_sign_in`), so failures are counted."""
+    sign_in_guard.check_address(session, ip)
     member = find_member_by_login(session, login)
     credential = session.get(MemberCredential, member.id) if member is not None else None
     if member is None or credential is None or member.status == MemberStatus.CANCELLED:
         verify_password(password, _DUMMY_HASH)
-        _failed(session, login, member, "unknown_login")
+        sign_in_guard.note(session, "member", login, ip, ok=False)
+        lockout.failed(session, login, member, "unknown_login")
         raise AuthFailed("error.portal_bad_credentials", field="password")
-    if credential.locked_until and credential.locked_until > now:
-        _failed(session, login, member, "locked")
-        minutes = max(1, math.ceil((credential.locked_until - now).total_seconds() / 60))
-        raise AuthFailed("error.locked", field="login", minutes=minutes)
+    account = str(member.id)
+    wait, familiar = sign_in_guard.locked_minutes(
+        session, "member", account, ip, credential.locked_until, utcnow()
+    )
+    if wait:
+        lockout.failed(session, login, member, "locked")
+        raise AuthFailed("error.locked", field="login", minutes=wait)
     if not verify_password(password, credential.password_hash):
-        credential.failed_logins += 1
-        extra: dict[str, object] = {"failed_logins": credential.failed_logins}
-        locked = credential.failed_logins >= settings.lockout_attempts
-        if locked:
-            credential.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            credential.failed_logins = 0
-            extra["locked_until"] = credential.locked_until
-        session.add(credential)
-        _failed(session, login, member, "bad_password", **extra)
-        if locked:
-            raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
-        raise AuthFailed("error.portal_bad_credentials", field="password")
+        lockout.bad_password(session, login, member, credential, ip, familiar)
+    sign_in_guard.note(session, "member", account, ip, ok=True)
     credential.failed_logins = 0
     credential.locked_until = None
     session.add(credential)
