@@ -178,4 +178,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "此网络登录失败次数过多，请 {minutes} 分钟后再试",
         "Too many failed sign-ins from this network: try again in {minutes} minutes",
     ),
+    "error.upload_too_big": ("文件过大（最多 20 MB）", "The file is too large (at most 20 MB)"),
+    "error.notes_too_long": ("备注最多 2000 个字", "Notes have at most 2,000 characters"),
 }
