@@ -172,9 +172,9 @@ def record_update(
     return changes
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 5000, with_checkpoints: bool = True) -> ChainReport:
     """The chain and every checkpoint (see audit_verify)."""
-    return audit_verify.verify_chain(session, batch)
+    return audit_verify.verify_chain(session, batch, with_checkpoints)
 
 
 def verify_chain_as(session: Session, actor: Actor) -> ChainReport:
