@@ -17,6 +17,7 @@ from backoffice.services.loyalty.nightly import run_nightly
 from backoffice.services.members.uploads import sweep_uploads
 from backoffice.services.operations.backup import nightly_backup
 from backoffice.services.org.audit_checkpoints import write_checkpoint
+from backoffice.services.org.sign_in_guard import purge_attempts
 from backoffice.settings import get_settings
 
 
@@ -26,6 +27,7 @@ def purge_expired_sessions() -> int:
     cutoff = utcnow() - timedelta(days=1)
     sweep_uploads()  # member CSVs of abandoned imports: gone within a day
     with session_scope() as session:
+        purge_attempts(session)  # sign-in attempts no lockout rule reads any more
         result = session.execute(delete(StaffSession).where(col(StaffSession.expires_at) < cutoff))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result has it
 

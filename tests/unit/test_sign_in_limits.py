@@ -4,10 +4,16 @@ guess (or lock) many accounts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlmodel import select
 
 from backoffice.errors import AuthFailed
+from backoffice.models import SignInAttempt
+from backoffice.models.base import utcnow
 from backoffice.services.org.auth import attempt_sign_in as staff_sign_in
+from backoffice.services.org.sign_in_guard import purge_attempts
 from backoffice.services.portal import accounts as member_portal
 from backoffice.services.portal.accounts import SignUpInput, sign_up
 from backoffice.settings import get_settings
@@ -88,3 +94,14 @@ def test_an_unknown_address_is_neither_familiar_nor_throttled(session, org, memb
         member_fails(session, member, "")
     assert member_fails(session, member, "", "Member-pass-1").message == "error.locked"
     assert member_portal.attempt_sign_in(session, member, "Member-pass-1", ip=HOME).token
+
+
+def test_attempts_older_than_the_familiar_window_are_purged(session, member):
+    member_fails(session, member, STRANGER)
+    old = session.exec(select(SignInAttempt)).first()
+    old.at = utcnow() - timedelta(days=get_settings().signin_familiar_days + 1)
+    session.add(old)
+    session.commit()
+    before = len(session.exec(select(SignInAttempt)).all())
+    assert purge_attempts(session) == 1
+    assert len(session.exec(select(SignInAttempt)).all()) == before - 1

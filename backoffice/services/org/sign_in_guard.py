@@ -28,7 +28,7 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from backoffice.errors import AuthFailed
 from backoffice.models import MemberCredential, SignInAttempt, Staff
@@ -133,3 +133,11 @@ def count_failure(
         changes["locked_until"] = holder.locked_until
     session.add(holder)
     return locked, changes
+
+
+def purge_attempts(session: Session) -> int:
+    """Forget attempts older than SIGNIN_FAMILIAR_DAYS: no rule reads them any more (the
+    housekeeping job calls this with the session purge)."""
+    cutoff = utcnow() - timedelta(days=get_settings().signin_familiar_days)
+    result = session.execute(delete(SignInAttempt).where(col(SignInAttempt.at) < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result has it
