@@ -47,3 +47,9 @@ class Conflict(DomainError):
 
 class AuthFailed(DomainError):
     code = "auth"
+
+
+class RateLimited(DomainError):
+    """Too many attempts of something guarded (cross-store look-ups, sign-ins): wait."""
+
+    code = "rate_limited"

@@ -81,3 +81,15 @@ def unseal(stored: str) -> str:
             "a sealed secret does not open with this server's key: SECRET_KEY (or "
             "DATA_DIR/secret.key) differs from the one it was sealed with"
         ) from exc
+
+
+def derived_key(purpose: str) -> bytes:
+    """A key for one purpose (the audit chain's MAC, the counter codes), derived from the
+    server key with HMAC-SHA256: the server key itself never leaves this module, and a key
+    leaked for one purpose opens nothing else."""
+    import hashlib
+    import hmac
+
+    settings = get_settings()
+    base = settings.secret_key.encode() or _key_file(settings.data_dir)
+    return hmac.new(base, b"backoffice:" + purpose.encode(), hashlib.sha256).digest()

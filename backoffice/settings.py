@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     remember_days: int = 30
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    # Sign-in failures from one address (any account) before it must wait LOCKOUT_MINUTES,
+    # and how long an address where an account signed in stays "familiar" to it (spared
+    # that account's lockout); see services/org/sign_in_guard.py.
+    signin_address_failures: int = 20
+    signin_familiar_days: int = 90
     password_min_length: int = 8
     # argon2 cost; tests lower it (ARGON2_MEMORY_KIB=1024) to keep the suite fast.
     argon2_memory_kib: int = 65536
@@ -83,6 +88,10 @@ class Settings(BaseSettings):
     # How far back a scheduler that was down catches up on missed time triggers.
     scheduler_catchup_hours: int = 24
     workflow_batch: int = 1000  # runs per RQ job
+    # The till: look-ups of another store's member (full phone + the member's card code)
+    # allowed per clerk per hour, and how long a presented member stays served by number.
+    counter_presentations_per_hour: int = 20
+    counter_pass_minutes: int = 30
     # Member self-service (/m): the privacy policy version a sign-up agrees to, and the home
     # store of a member who signs up without a referral code (a store code; empty: the
     # first active store that is not head office). With a code, the referrer's store.
@@ -93,6 +102,11 @@ class Settings(BaseSettings):
     # Fernet key that seals secrets kept in the database (staff TOTP secrets); the same on
     # every server. Empty: DATA_DIR/secret.key, made on first use (fine for one machine).
     secret_key: str = ""
+    # The audit chain's HMAC key (empty: derived from the key above), and where the signed
+    # daily checkpoints of its head are written (empty: DATA_DIR/audit-checkpoints). Both
+    # belong outside the database: a copy of it can then forge neither.
+    audit_key: str = ""
+    audit_checkpoint_dir: str = ""
     # Logs of every process: "console" (key=value lines) or "json" (one object a line).
     log_format: str = "console"
     log_level: str = "INFO"

@@ -54,6 +54,19 @@ def _migrate_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(tmp_path: Path) -> Iterator[None]:
+    """Each test's signed audit checkpoints beside its own database: a checkpoint of another
+    test's chain would read as a tail cut of this one."""
+    from backoffice.settings import get_settings
+
+    settings = get_settings()
+    before = settings.audit_checkpoint_dir
+    settings.audit_checkpoint_dir = str(tmp_path / "audit-checkpoints")
+    yield
+    settings.audit_checkpoint_dir = before
+
+
 @pytest.fixture
 def engine(_template_db: str, tmp_path: Path) -> Iterator[Engine]:
     """A clean, migrated database for one test."""

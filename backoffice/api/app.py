@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 import backoffice.workflows  # noqa: F401  (committed events wake the dispatcher at once)
-from backoffice.api import errors, loyalty, members, org, visit_cards
+from backoffice.api import counter, errors, loyalty, members, org, visit_cards
 from backoffice.api.errors import ApiError
 from backoffice.api.schemas import ErrorOut
 from backoffice.workflows.operations import (
@@ -117,6 +117,7 @@ def create_app() -> FastAPI:
     v1 = APIRouter(prefix=PREFIX, responses=_ERRORS)
     v1.include_router(members.router)
     v1.include_router(loyalty.router)
+    v1.include_router(counter.router)
     v1.include_router(org.router)
     v1.include_router(visit_cards.router)
     app.include_router(v1)

@@ -23,6 +23,7 @@ from backoffice.errors import (
     DomainError,
     NotFound,
     PermissionDenied,
+    RateLimited,
     ValidationFailed,
 )
 from backoffice.i18n import t
@@ -76,6 +77,8 @@ def _status(exc: DomainError) -> int:
         return 401 if exc.message == "error.signed_out" else 403
     if isinstance(exc, Conflict):
         return 409
+    if isinstance(exc, RateLimited):
+        return 429
     return 400
 
 

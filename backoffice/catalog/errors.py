@@ -165,4 +165,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.referrer_unknown": ("推荐人不存在", "No member with this referral code"),
     "error.money": ("请输入金额，如 12.50", "Enter an amount such as 12.50"),
     "error.unexpected": ("出现意外错误，请稍后再试", "Something went wrong; please try again"),
+    "error.member_not_presented": (
+        "手机号与会员码不符或已过期，请会员刷新会员码后重试",
+        "The phone number and member code do not match, or the code expired: ask the "
+        "member to refresh their card",
+    ),
+    "error.counter_rate_limited": (
+        "跨店查询过于频繁（每小时最多 {limit} 次），请稍后再试",
+        "Too many look-ups of other stores' members (at most {limit} an hour): try later",
+    ),
+    "error.address_throttled": (
+        "此网络登录失败次数过多，请 {minutes} 分钟后再试",
+        "Too many failed sign-ins from this network: try again in {minutes} minutes",
+    ),
+    "error.upload_too_big": ("文件过大（最多 20 MB）", "The file is too large (at most 20 MB)"),
+    "error.notes_too_long": ("备注最多 2000 个字", "Notes have at most 2,000 characters"),
 }

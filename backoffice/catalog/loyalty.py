@@ -84,6 +84,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "checkout.title": ("收银台", "Checkout"),
     "checkout.member": ("会员（手机号或会员号）", "Member (phone or member no.)"),
     "checkout.find": ("查找", "Find"),
+    "checkout.presented": ("会员码（其他门店会员）", "Member code (member of another store)"),
+    "checkout.presented_hint": (
+        "其他门店的会员：输入完整手机号，并扫描会员出示的会员码或输入其 6 位动态码",
+        "A member of another store: enter the full phone number and scan the member's "
+        "card QR code or type its 6-digit code",
+    ),
     "checkout.store": ("收银门店", "Store"),
     "checkout.items": ("商品 / 服务", "Items / services"),
     "checkout.item_name": ("名称", "Name"),

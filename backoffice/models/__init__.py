@@ -45,6 +45,7 @@ from backoffice.models.messages import (
 from backoffice.models.operations import OperationsAlert
 from backoffice.models.reports import DailyStaffStats, DailyStoreStats, MemberSalesSummary
 from backoffice.models.sales import Sale, SaleRefund, SaleStatus
+from backoffice.models.sign_in import SignInAttempt
 from backoffice.models.staff import Role, Staff, StaffSession, StaffStore
 from backoffice.models.stores import Store
 from backoffice.models.two_factor import SignInChallenge, StaffRecoveryCode, StaffTotp
@@ -79,6 +80,7 @@ __all__ = [
     "DeletionRequest",
     "DeletionStatus",
     "MemberCredential",
+    "SignInAttempt",
     "MemberSession",
     "PasswordResetCode",
     "PrivacyConsent",

@@ -14,15 +14,20 @@ from backoffice.db import get_engine, session_scope
 from backoffice.models import SchedulerState, StaffSession
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.nightly import run_nightly
+from backoffice.services.members.uploads import sweep_uploads
 from backoffice.services.operations.nightly_backups import nightly_backup
+from backoffice.services.org.audit_checkpoints import write_checkpoint
+from backoffice.services.org.sign_in_guard import purge_attempts
 from backoffice.settings import get_settings
 
 
 def purge_expired_sessions() -> int:
-    """Delete sign-in sessions that ended more than a day ago (the scheduler queues this
-    every six hours)."""
+    """Delete sign-in sessions that ended more than a day ago, and old uploads (the
+    scheduler queues this every six hours)."""
     cutoff = utcnow() - timedelta(days=1)
+    sweep_uploads()  # member CSVs of abandoned imports: gone within a day
     with session_scope() as session:
+        purge_attempts(session)  # sign-in attempts no lockout rule reads any more
         result = session.execute(delete(StaffSession).where(col(StaffSession.expires_at) < cutoff))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result has it
 
@@ -33,6 +38,8 @@ def nightly_loyalty(day: str | None = None) -> dict[str, int]:
     with session_scope() as session:
         report = run_nightly(session)
         write_state(session, "nightly.last", day or local_today().isoformat())
+    with session_scope() as session:  # the audit chain's head, signed outside the database
+        write_checkpoint(session)
     return asdict(report)
 
 

@@ -182,9 +182,10 @@ def changed_tables(
 
 def allowed(diff: dict[str, list[str]], handler: str) -> bool:
     """Only a failed sign-in's bookkeeping may appear: its audit row, the chain head it
-    moves and the account's failed-attempt counter (the lockout rule)."""
+    moves, the account's failed-attempt counter and the attempt by address (the lockout
+    rules)."""
     for table, rows in diff.items():
-        if table == "audithead" or (table == "staff" and handler == "submit"):
+        if table == "audithead" or (table in ("staff", "signinattempt") and handler == "submit"):
             continue
         if table != "auditentry":
             return False

@@ -91,10 +91,13 @@ def footprint(engine: Any, member_id: int) -> dict[str, list[str]]:
 
 
 # The public forms (sign-in, reset code) may leave their own bookkeeping even for a
-# stranger: a failed sign-in counts toward the lockout, a reset request sends a code to the
+# stranger: a failed sign-in counts toward the lockouts (account, address), a reset request sends a code to the
 # member's own phone (the caller learns nothing), a wrong code uses up one of its tries.
 PUBLIC_BOOKKEEPING = {
-    "submit": ({"membercredential"}, {"member_portal.sign_in_failed", "auth.sign_in_failed"}),
+    "submit": (
+        {"membercredential", "signinattempt"},
+        {"member_portal.sign_in_failed", "auth.sign_in_failed"},
+    ),
     "send_code": ({"passwordresetcode", "outboxmessage"}, {"member_portal.reset_requested"}),
     "set_new_password": ({"passwordresetcode"}, set()),
 }
@@ -236,9 +239,9 @@ def test_a_member_token_opens_no_staff_handler(portal):
             with contextlib.suppress(AttributeError, TypeError, ValueError):
                 call(fn, state, args_for(fn, form, portal["gz_member"], portal["stores"]["GZ01"]))
             diff = changed_tables(before, dump(portal["engine"]))
-            if not all(t in ("auditentry", "audithead", "staff") for t in diff) or not all(
-                '"auth.sign_in_failed"' in r for r in diff.get("auditentry", [])
-            ):
+            if not all(
+                t in ("auditentry", "audithead", "staff", "signinattempt") for t in diff
+            ) or not all('"auth.sign_in_failed"' in r for r in diff.get("auditentry", [])):
                 failures.append(f"{cls.get_full_name()}.{handler} changed {json.dumps(diff)[:200]}")
     assert not failures, "\n".join(failures)
 

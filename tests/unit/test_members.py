@@ -175,7 +175,7 @@ def test_bad_input_reports_every_field_and_saves_nothing(session, org):
         "birthday": "error.birthday_range",
         "email": "error.email",
         "joined_at": "error.date",
-        "notes": "error.too_long",
+        "notes": "error.notes_too_long",
         "custom.skin_type": "error.choice",
         "custom.marketing_ok": "error.boolean",
     }

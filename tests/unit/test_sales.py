@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from backoffice.errors import PermissionDenied, ValidationFailed
+from backoffice.errors import NotFound, PermissionDenied, ValidationFailed
 from backoffice.models import Coupon, CouponStatus, Member, PointsEntry, Sale, WalletEntry
 from backoffice.services.loyalty import points, wallet
 from backoffice.services.loyalty.coupons import issue_coupon
@@ -16,6 +16,8 @@ from backoffice.services.loyalty.sales import (
     record_sale,
     refund_sale,
 )
+from backoffice.services.members.counter import look_up
+from backoffice.services.members.counter_codes import current_code
 from tests.unit.loyalty_fixtures import new_member, setup_programme
 
 
@@ -151,15 +153,17 @@ def test_reception_cannot_refund_and_cannot_sell_at_another_store(session, shop)
         )
 
 
-def test_member_of_another_store_is_served_by_phone_not_by_id(session, shop):
+def test_member_of_another_store_is_served_only_once_presented(session, shop):
     gz_member = new_member(session, shop["admin"], shop["org"].stores["GZ01"], "13800002222")
     session.commit()
-    with pytest.raises(Exception):  # noqa: B017  (NotFound: the id is outside the clerk's scope)
-        record_sale(
-            session,
-            shop["reception"],
-            SaleInput(member_id=gz_member.id, store_id=shop["sh01"], amount_cents=1_000),
-        )
+    for ref in ({"member_id": gz_member.id}, {"member_ref": "13800002222"}):
+        with pytest.raises(NotFound):  # neither the id nor the phone alone (#18 item 1)
+            record_sale(
+                session,
+                shop["reception"],
+                SaleInput(**ref, store_id=shop["sh01"], amount_cents=1_000),
+            )
+    look_up(session, shop["reception"], "13800002222", current_code(gz_member.id or 0))
     sale = record_sale(
         session,
         shop["reception"],

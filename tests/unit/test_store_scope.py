@@ -29,9 +29,9 @@ SCOPED_TABLES = {
 SCOPING = {"restrict", "member_in_scope", "require_row_in_scope", "scoped_store_ids", "in_scope"}
 # Reviewed exceptions, each with its reason.
 EXEMPT = {
-    "find_member_at_counter": "the till finds a member organisation-wide by exact phone or "
-    "number; what it may show of another store's member is the counter's (services/members/"
-    "counter.py), narrowed further by the privacy issue",
+    "present_member": "another store's member presented in person at the till: the full "
+    "phone number plus the code of the member's card (services/members/counter.py), each "
+    "attempt audited and rate limited per clerk",
 }
 
 

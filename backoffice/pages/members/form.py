@@ -18,7 +18,12 @@ from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
 from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members import forms
-from backoffice.services.members.profiles import MemberInput, get_member_for_edit, update_member
+from backoffice.services.members.profiles import (
+    NOTES_MAX,
+    MemberInput,
+    get_member_for_edit,
+    update_member,
+)
 from backoffice.services.org.stores import visible_stores
 
 
@@ -217,6 +222,7 @@ def _profile_card() -> rx.Component:
                     name="notes",
                     default_value=MemberFormState.values.get("notes", ""),
                     id="member-notes",
+                    max_length=NOTES_MAX + 1,  # one more: a longer paste gets the field error
                 ),
                 _err("notes"),
             ),

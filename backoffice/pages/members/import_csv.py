@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from backoffice.db import session_scope
 from backoffice.errors import DomainError, ValidationFailed
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, SignedOut, tr
+from backoffice.services.members import uploads
 from backoffice.services.members.csv_io import (
     ImportReport,
     dry_run_import,
@@ -22,16 +22,8 @@ from backoffice.services.members.csv_io import (
 )
 from backoffice.services.org.access import require
 from backoffice.services.org.auth import actor_for_token
-from backoffice.settings import get_settings
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_ID = "member-csv"
-
-
-def _upload_dir():  # noqa: ANN202
-    path = get_settings().data_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 class ImportState(SessionState):
@@ -48,6 +40,8 @@ class ImportState(SessionState):
 
     @rx.event
     def open_page(self) -> Any:
+        uploads.discard(self._upload_path)  # a file left by an earlier visit: abandoned
+        self._upload_path = ""
         self.phase = ""
         self.file_name = ""
         self.problems = []
@@ -67,11 +61,11 @@ class ImportState(SessionState):
         if not files:
             return None
         upload = files[0]
-        content = await upload.read()
-        if len(content) > MAX_UPLOAD_BYTES:
-            return rx.toast.error(self._tr("error.csv_too_big", rows=200000))
-        path = _upload_dir() / f"{secrets.token_hex(16)}.csv"
-        path.write_bytes(content)
+        try:
+            path = await asyncio.to_thread(uploads.save_upload, upload.file, upload.size)
+        except ValidationFailed as exc:
+            return rx.toast.error(self._tr(exc.errors["file"]))
+        uploads.discard(self._upload_path)  # the file this one replaces
         self._upload_path = str(path)
         self.file_name = (upload.name or "members.csv")[:200]
         self.phase = "checking"
@@ -165,6 +159,7 @@ class ImportState(SessionState):
                 self.phase = "checked"
                 return
             self.phase = "done"
+            uploads.discard(self._upload_path)  # imported: the members are in the database
             self._upload_path = ""
             yield rx.toast.success(self._tr("import.done", rows=result.imported))
 

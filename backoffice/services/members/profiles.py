@@ -24,6 +24,11 @@ from backoffice.services.org.stores import ensure_store_exists
 from backoffice.services.phones import display_phone, normalize_phone
 from backoffice.services.reports import daily_stats
 
+# Member.notes' column width; the form's text box lets one character more through, so a
+# longer paste gets this field error rather than being cut silently (or, without any
+# limit, a form post over the websocket's 1 MB that drops the connection).
+NOTES_MAX = 2000
+
 
 class MemberInput(BaseModel):
     """What a form, the API, an import or a workflow sends to create or edit a member."""
@@ -113,8 +118,8 @@ def validate_member(
     except ValidationFailed as exc:
         errors.update(exc.errors)
         custom = {}
-    if len(data.notes) > 2000:
-        errors["notes"] = "error.too_long"
+    if len(data.notes) > NOTES_MAX:
+        errors["notes"] = "error.notes_too_long"
     if errors:
         raise ValidationFailed(errors)
     values: dict[str, Any] = {

@@ -1,10 +1,8 @@
-"""Audit log: append in the caller's transaction, hash-chain every entry, verify the chain."""
+"""Audit log: append in the caller's transaction, chain every entry with a keyed MAC
+(audit_chain); verifying the chain and its signed checkpoints is audit_verify's."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,28 +12,16 @@ from sqlmodel import Session, col, func, select
 
 from backoffice.models import AuditEntry, AuditHead
 from backoffice.models.base import utcnow
+from backoffice.services.org import audit_verify
 from backoffice.services.org.access import Actor, require, restrict
+from backoffice.services.org.audit_chain import entry_mac
+from backoffice.services.org.audit_verify import ChainReport
 from backoffice.settings import get_settings
 
 
-def _canonical(entry: AuditEntry) -> str:
-    body = {
-        "id": entry.id,
-        "at": entry.at.isoformat(timespec="microseconds"),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "role": entry.role,
-        "store_id": entry.store_id,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "changes": entry.changes,
-    }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-
-
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256((prev_hash + _canonical(entry)).encode()).hexdigest()
+    """The entry's MAC (keyed: see audit_chain)."""
+    return entry_mac(prev_hash, entry)
 
 
 def _jsonable(value: Any) -> Any:
@@ -186,54 +172,15 @@ def record_update(
     return changes
 
 
-@dataclass
-class ChainReport:
-    checked: int
-    ok: bool
-    problems: list[str]
-
-
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain in id order: an edited, deleted or inserted row breaks it."""
-    problems: list[str] = []
-    prev_hash = "0" * 64
-    expected_id = 1
-    checked = 0
-    for entry in _iter_entries(session, batch):
-        checked += 1
-        if entry.id != expected_id:
-            problems.append(f"entry {expected_id} is missing (next is {entry.id})")
-        if entry.prev_hash != prev_hash:
-            problems.append(f"entry {entry.id}: link to the previous entry is broken")
-        if entry_hash(entry.prev_hash, entry) != entry.hash:
-            problems.append(f"entry {entry.id}: content does not match its hash (edited)")
-        prev_hash = entry.hash
-        expected_id = (entry.id or 0) + 1
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != prev_hash):
-        problems.append(f"the chain ends at entry {expected_id - 1}, head says {head.last_id}")
-    return ChainReport(checked=checked, ok=not problems, problems=problems)
+def verify_chain(session: Session, batch: int = 5000, with_checkpoints: bool = True) -> ChainReport:
+    """The chain and every checkpoint (see audit_verify)."""
+    return audit_verify.verify_chain(session, batch, with_checkpoints)
 
 
 def verify_chain_as(session: Session, actor: Actor) -> ChainReport:
     """verify_chain for a person reading the audit log (the CLI calls verify_chain)."""
     require(actor, "audit.read")
     return verify_chain(session)
-
-
-def _iter_entries(session: Session, batch: int) -> Iterator[AuditEntry]:
-    last = 0
-    while True:
-        rows = session.exec(
-            select(AuditEntry)
-            .where(col(AuditEntry.id) > last)
-            .order_by(col(AuditEntry.id))
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].id or 0
 
 
 @dataclass

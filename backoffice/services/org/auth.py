@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import replace
-from datetime import timedelta
+from typing import NoReturn
 
 from passlib.context import CryptContext
 from sqlmodel import Session, or_, select
@@ -13,7 +12,7 @@ from sqlmodel import Session, or_, select
 from backoffice.errors import AuthFailed, ValidationFailed
 from backoffice.models import Staff, StaffSession
 from backoffice.models.base import utcnow
-from backoffice.services.org import audit, two_factor
+from backoffice.services.org import audit, sign_in_guard, two_factor
 from backoffice.services.org.access import Actor, load_actor
 from backoffice.services.org.staff_sessions import (
     SignInResult,
@@ -71,16 +70,17 @@ def find_staff_by_login(session: Session, login: str) -> Staff | None:
 def sign_in(
     session: Session, login: str, password: str, remember: bool = False, ip: str = ""
 ) -> SignInResult:
-    """Check the password, apply the lockout rule, open a session and audit the attempt.
+    """Check the password, apply the lockout rules (sign_in_guard: per address, per account
+    from unfamiliar addresses), open a session and audit the attempt.
 
     Failed attempts are audited and committed by the caller even though this raises,
     so the caller must commit before re-raising (see `attempt_sign_in`).
     """
-    settings = get_settings()
+    sign_in_guard.check_address(session, ip)
     staff = find_staff_by_login(session, login)
-    now = utcnow()
     if staff is None:
         verify_password(password, _DUMMY_HASH)
+        sign_in_guard.note(session, "staff", login, ip, ok=False)
         audit.record(
             session,
             None,
@@ -89,7 +89,11 @@ def sign_in(
             changes={"reason": "unknown_login"},
         )
         raise AuthFailed("error.bad_credentials", field="password")
-    if staff.locked_until and staff.locked_until > now:
+    account = str(staff.id)
+    wait, familiar = sign_in_guard.locked_minutes(
+        session, "staff", account, ip, staff.locked_until, utcnow()
+    )
+    if wait:
         audit.record(
             session,
             None,
@@ -99,11 +103,10 @@ def sign_in(
             target_type="staff",
             target_id=staff.id,
         )
-        # Round up: 60 s left reads "1 minute", not 2.
-        minutes = max(1, math.ceil((staff.locked_until - now).total_seconds() / 60))
-        raise AuthFailed("error.locked", field="login", minutes=minutes)
+        raise AuthFailed("error.locked", field="login", minutes=wait)
     if not staff.active:
         verify_password(password, staff.password_hash)
+        sign_in_guard.note(session, "staff", account, ip, ok=False)
         audit.record(
             session,
             None,
@@ -114,37 +117,33 @@ def sign_in(
         )
         raise AuthFailed("error.bad_credentials", field="password")
     if not verify_password(password, staff.password_hash):
-        staff.failed_logins += 1
-        changes: dict[str, object] = {
-            "reason": "bad_password",
-            "failed_logins": staff.failed_logins,
-        }
-        locked = staff.failed_logins >= settings.lockout_attempts
-        if locked:
-            staff.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            staff.failed_logins = 0
-            changes["locked_until"] = staff.locked_until
-        session.add(staff)
-        audit.record(
-            session,
-            None,
-            "auth.sign_in_failed",
-            actor_id=staff.id,
-            actor_name=staff.username,
-            target_type="staff",
-            target_id=staff.id,
-            changes=changes,
-        )
-        if locked:
-            raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
-        raise AuthFailed("error.bad_credentials", field="password")
-
+        _bad_password(session, staff, ip, familiar)
+    sign_in_guard.note(session, "staff", account, ip, ok=True)
     step = two_factor.second_step_for(session, staff)
     if step:
         # The failed-attempt counter is kept: wrong codes count toward the same lockout,
         # and a right password must not reset it between guesses.
         return two_factor.open_challenge(session, staff, step, remember, ip)
     return open_session(session, staff, remember, ip)
+
+
+def _bad_password(session: Session, staff: Staff, ip: str, familiar: bool) -> NoReturn:
+    """Count the failure (sign_in_guard: the address if familiar, else the account)."""
+    locked, counted = sign_in_guard.count_failure(session, "staff", staff, ip, familiar, utcnow())
+    changes: dict[str, object] = {"reason": "bad_password", **counted}
+    audit.record(
+        session,
+        None,
+        "auth.sign_in_failed",
+        actor_id=staff.id,
+        actor_name=staff.username,
+        target_type="staff",
+        target_id=staff.id,
+        changes=changes,
+    )
+    if locked:
+        raise AuthFailed("error.locked", field="login", minutes=get_settings().lockout_minutes)
+    raise AuthFailed("error.bad_credentials", field="password")
 
 
 def attempt_sign_in(

@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import math
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel
@@ -31,41 +29,26 @@ from backoffice.models import (
     OutboxMessage,
     PasswordResetCode,
     PrivacyConsent,
-    Store,
 )
 from backoffice.models.base import utcnow
 from backoffice.services.loyalty.enrolment import enrol_member
 from backoffice.services.members.profiles import MemberInput, find_referrer
-from backoffice.services.org import audit
-from backoffice.services.org.access import Actor
+from backoffice.services.org import audit, sign_in_guard
 from backoffice.services.org.auth import check_password_policy, hash_password, verify_password
 from backoffice.services.phones import normalize_phone
+from backoffice.services.portal import lockout
+from backoffice.services.portal.member_sessions import (
+    MemberSignIn,
+    PortalMember,
+    _open_session,
+    _portal_member,
+    token_hash,
+)
+from backoffice.services.portal.signup_store import _signup_actor, signup_store
 from backoffice.settings import get_settings
 
 # Verified against when the phone is unknown, so timing does not reveal who is a member.
 _DUMMY_HASH = hash_password("not-a-real-password-1")
-
-
-@dataclass(frozen=True)
-class PortalMember:
-    """The signed-in member, re-derived from the session token on every request."""
-
-    member_id: int
-    member_no: str
-    name: str
-    store_id: int
-
-    @property
-    def audit_name(self) -> str:
-        return f"member:{self.member_no}"
-
-
-@dataclass
-class MemberSignIn:
-    token: str
-    member: PortalMember
-    remember: bool
-    max_age_seconds: int
 
 
 class SignUpInput(BaseModel):
@@ -74,71 +57,6 @@ class SignUpInput(BaseModel):
     password: str = ""
     consent: bool = False  # the privacy policy box; never ticked for the member
     referrer_ref: str = ""  # a member number or phone of an existing member
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _portal_member(member: Member) -> PortalMember:
-    return PortalMember(
-        member_id=member.id or 0,
-        member_no=member.member_no,
-        name=member.name,
-        store_id=member.home_store_id,
-    )
-
-
-def _signup_actor(store_id: int) -> Actor:
-    """Who creates a self-registered member: the portal itself, allowed exactly one thing
-    (members.write at the member's store), so create_member's rules, audit, events and
-    earn rules apply as for a member registered at the counter."""
-    return Actor(
-        staff_id=0,
-        username="member-portal",
-        display_name="Member self-service",
-        role="member_portal",
-        permissions=frozenset({"members.write"}),
-        store_ids=frozenset({store_id}),
-        home_store_id=store_id,
-    )
-
-
-def signup_store(session: Session, referrer: Member | None) -> int:
-    """The referrer's store; else MEMBER_SIGNUP_STORE; else the first active shop."""
-    if referrer is not None:
-        return referrer.home_store_id
-    code = get_settings().member_signup_store.strip()
-    stmt = select(Store).where(col(Store.active).is_(True))
-    if code:
-        store = session.exec(stmt.where(Store.code == code)).first()
-    else:
-        store = session.exec(stmt.order_by(col(Store.is_hq), col(Store.id))).first()
-    if store is None:
-        raise ValidationFailed({"phone": "error.signup_closed"})
-    return store.id or 0
-
-
-def _open_session(
-    session: Session, member: Member, remember: bool, ip: str
-) -> tuple[str, timedelta]:
-    settings = get_settings()
-    lifetime = (
-        timedelta(days=settings.remember_days)
-        if remember
-        else timedelta(hours=settings.session_hours)
-    )
-    token = secrets.token_urlsafe(32)
-    session.add(
-        MemberSession(
-            token_hash=token_hash(token),
-            member_id=member.id or 0,
-            expires_at=utcnow() + lifetime,
-            remember=remember,
-            ip=ip[:64],
-        )
-    )
-    return token, lifetime
 
 
 def sign_up(session: Session, data: SignUpInput, ip: str = "") -> MemberSignIn:
@@ -215,51 +133,31 @@ def find_member_by_login(session: Session, login: str) -> Member | None:
     return session.exec(select(Member).where(or_(*conditions))).first()
 
 
-def _failed(
-    session: Session, login: str, member: Member | None, reason: str, **extra: object
-) -> None:
-    audit.record(
-        session,
-        None,
-        "member_portal.sign_in_failed",
-        actor_name=f"member:{member.member_no}" if member else login[:60],
-        target_type="member" if member else "",
-        target_id=member.id if member else "",
-        store_id=member.home_store_id if member else None,
-        changes={"reason": reason, **extra},
-    )
-
-
 def sign_in(
     session: Session, login: str, password: str, remember: bool = False, ip: str = ""
 ) -> MemberSignIn:
-    """Check the password with the staff lockout rule (5 wrong → 15 minutes). The caller
-    commits even when this raises (see `attempt_sign_in`), so failures are counted."""
-    settings = get_settings()
-    now = utcnow()
+    """Check the password under the staff rules (services/org/sign_in_guard: per address,
+    and 5 wrong from unfamiliar addresses lock for 15 minutes, so a stranger cannot lock a
+    member out of the addresses they use). The caller commits even when this raises (see
+    `attempt_sign_in`), so failures are counted."""
+    sign_in_guard.check_address(session, ip)
     member = find_member_by_login(session, login)
     credential = session.get(MemberCredential, member.id) if member is not None else None
     if member is None or credential is None or member.status == MemberStatus.CANCELLED:
         verify_password(password, _DUMMY_HASH)
-        _failed(session, login, member, "unknown_login")
+        sign_in_guard.note(session, "member", login, ip, ok=False)
+        lockout.failed(session, login, member, "unknown_login")
         raise AuthFailed("error.portal_bad_credentials", field="password")
-    if credential.locked_until and credential.locked_until > now:
-        _failed(session, login, member, "locked")
-        minutes = max(1, math.ceil((credential.locked_until - now).total_seconds() / 60))
-        raise AuthFailed("error.locked", field="login", minutes=minutes)
+    account = str(member.id)
+    wait, familiar = sign_in_guard.locked_minutes(
+        session, "member", account, ip, credential.locked_until, utcnow()
+    )
+    if wait:
+        lockout.failed(session, login, member, "locked")
+        raise AuthFailed("error.locked", field="login", minutes=wait)
     if not verify_password(password, credential.password_hash):
-        credential.failed_logins += 1
-        extra: dict[str, object] = {"failed_logins": credential.failed_logins}
-        locked = credential.failed_logins >= settings.lockout_attempts
-        if locked:
-            credential.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            credential.failed_logins = 0
-            extra["locked_until"] = credential.locked_until
-        session.add(credential)
-        _failed(session, login, member, "bad_password", **extra)
-        if locked:
-            raise AuthFailed("error.locked", field="login", minutes=settings.lockout_minutes)
-        raise AuthFailed("error.portal_bad_credentials", field="password")
+        lockout.bad_password(session, login, member, credential, ip, familiar)
+    sign_in_guard.note(session, "member", account, ip, ok=True)
     credential.failed_logins = 0
     credential.locked_until = None
     session.add(credential)

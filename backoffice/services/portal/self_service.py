@@ -37,6 +37,7 @@ from backoffice.services import events
 from backoffice.services.loyalty import catalog, coupons, points, tiers
 from backoffice.services.loyalty import wallet as wallet_service
 from backoffice.services.members import forms
+from backoffice.services.members.counter_codes import card_payload, current_code
 from backoffice.services.members.status import change_member_status
 from backoffice.services.messaging import rules
 from backoffice.services.org import audit
@@ -66,7 +67,8 @@ class MemberCard:
     name: str
     store_name: str
     status: str
-    qr: str  # data URI of the card number's QR code, scanned at the counter
+    qr: str  # data URI of the card's QR code (number + counter code), scanned at the till
+    counter_code: str  # its six digits, read out when there is no scanner (5 minutes)
 
 
 def member_card(session: Session, me: PortalMember) -> MemberCard:
@@ -77,7 +79,8 @@ def member_card(session: Session, me: PortalMember) -> MemberCard:
         name=member.name,
         store_name=store.name if store else "",
         status=member.status.value,
-        qr=qr_data_uri(member.member_no),
+        qr=qr_data_uri(card_payload(member.member_no, member.id or 0)),
+        counter_code=current_code(member.id or 0),
     )
 
 
