@@ -42,7 +42,7 @@ class Starter:
 
     def asks(self) -> tuple[str, ...]:
         """The key choices the starter's dialog asks for, besides name and stores."""
-        wants = ("coupon",) if self.coupon else ()
+        wants: tuple[str, ...] = ("coupon",) if self.coupon else ()
         wants += ("points",) if self.points else ()
         wants += ("days",) if self.days_field else ()
         return (*wants, "channel")
