@@ -144,6 +144,99 @@ def _store_select() -> rx.Component:
     )
 
 
+def _asks(name: str) -> rx.Var:
+    return WorkflowListState.new_asks.contains(name)
+
+
+def _choice_error(name: str) -> rx.Component:
+    message = WorkflowListState.new_errors.get(name, "").to(str)
+    return rx.cond(
+        message != "",
+        rx.text(message, size="1", color_scheme="red", class_name="field-error"),
+    )
+
+
+def _choice_select(name: str, options: rx.Var, label: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.select.root(
+            rx.select.trigger(id=f"new-{name}", width="100%"),
+            rx.select.content(rx.foreach(options, lambda o: rx.select.item(o[1], value=o[0]))),
+            value=getattr(WorkflowListState, f"new_{name}"),
+            on_change=lambda v: WorkflowListState.set_new_choice(name, v),
+        ),
+        _choice_error(name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _choice_number(name: str, label: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(
+            value=getattr(WorkflowListState, f"new_{name}"),
+            on_change=lambda v: WorkflowListState.set_new_choice(name, v),
+            type="number",
+            id=f"new-{name}",
+            width="100%",
+        ),
+        _choice_error(name),
+        spacing="1",
+        width="100%",
+    )
+
+
+CHANNEL_OPTIONS = [
+    ("sms", "starter.channel.sms"),
+    ("email", "starter.channel.email"),
+    ("outbox", "starter.channel.outbox"),
+]
+
+
+def _starter_choices() -> rx.Component:
+    """The starter's few key choices, each with its default already chosen."""
+    days_label = rx.cond(
+        WorkflowListState.new_kind == "birthday",
+        tr("starter.choose_days.birthday"),
+        tr("starter.choose_days.winback"),
+    )
+    channels = rx.select.root(
+        rx.select.trigger(id="new-channel", width="100%"),
+        rx.select.content(*[rx.select.item(tr(key), value=v) for v, key in CHANNEL_OPTIONS]),
+        value=WorkflowListState.new_channel,
+        on_change=lambda v: WorkflowListState.set_new_choice("channel", v),
+    )
+    return rx.grid(
+        rx.cond(
+            _asks("coupon"),
+            rx.cond(
+                WorkflowListState.coupon_options.length() > 0,
+                _choice_select(
+                    "coupon", WorkflowListState.coupon_options, tr("starter.choose_coupon")
+                ),
+                rx.callout(tr("starter.no_coupons"), color_scheme="amber", size="1"),
+            ),
+        ),
+        rx.cond(_asks("points"), _choice_number("points", tr("starter.choose_points"))),
+        rx.cond(_asks("days"), _choice_number("days", days_label)),
+        rx.cond(
+            _asks("channel"),
+            rx.vstack(
+                rx.text(tr("starter.choose_channel"), size="2", weight="medium"),
+                channels,
+                _choice_error("channel"),
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        columns="2",
+        spacing="3",
+        width="100%",
+        id="starter-choices",
+    )
+
+
 def new_dialog() -> rx.Component:
     return dialog_shell(
         tr("workflow.new"),
@@ -156,16 +249,14 @@ def new_dialog() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            rx.cond(
-                WorkflowListState.new_kind == BLANK,
-                rx.input(
-                    placeholder=tr("workflow.name"),
-                    value=WorkflowListState.new_name,
-                    on_change=WorkflowListState.set_new_name,
-                    id="new-workflow-name",
-                    width="100%",
-                ),
+            rx.input(
+                placeholder=tr("workflow.name"),
+                value=WorkflowListState.new_name,
+                on_change=WorkflowListState.set_new_name,
+                id="new-workflow-name",
+                width="100%",
             ),
+            _starter_choices(),
             rx.text(tr("workflow.stores"), size="2", weight="medium"),
             _store_select(),
             rx.cond(

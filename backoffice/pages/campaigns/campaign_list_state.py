@@ -20,7 +20,13 @@ from backoffice.workflows.campaigns.lifecycle import (
     set_workflow_status,
     workflow_overview,
 )
-from backoffice.workflows.campaigns.starters import STARTERS, create_from_starter
+from backoffice.workflows.campaigns.starters import (
+    STARTERS,
+    StarterChoices,
+    coupon_options,
+    create_from_starter,
+    suggested_coupon,
+)
 
 ALL = "all"
 STATUSES = ("draft", "published", "paused", "archived")
@@ -43,6 +49,14 @@ class WorkflowListState(SessionState):
     store_options: list[list[str]] = []
     starters: list[dict[str, str]] = []
     hq: bool = False
+    # a starter's key choices (which of them it asks: new_asks)
+    new_asks: list[str] = []
+    new_coupon: str = ""
+    new_points: str = ""
+    new_days: str = ""
+    new_channel: str = "sms"
+    new_errors: dict[str, str] = {}
+    coupon_options: list[list[str]] = []
 
     def _refresh(self) -> Any:
         try:
@@ -114,6 +128,7 @@ class WorkflowListState(SessionState):
     @rx.event
     def open_new(self) -> None:
         self.new_open, self.new_kind, self.new_name, self.new_error = True, BLANK, "", ""
+        self.new_asks, self.new_errors = [], {}
         self.new_store = (
             ALL if self.hq else (self.store_options[0][0] if self.store_options else "")
         )
@@ -123,8 +138,57 @@ class WorkflowListState(SessionState):
         self.new_open = bool(value)
 
     @rx.event
-    def set_new_kind(self, value: str) -> None:
-        self.new_kind = value if value == BLANK or any(s.key == value for s in STARTERS) else BLANK
+    def set_new_kind(self, value: str) -> Any:
+        """Choosing a starter fills in its name and its key choices' defaults."""
+        names = {self._tr(f"starter.{s.key}") for s in STARTERS}
+        found = next((s for s in STARTERS if s.key == value), None)
+        self.new_kind = found.key if found else BLANK
+        self.new_errors, self.new_error = {}, ""
+        if self.new_name in names or not self.new_name:
+            self.new_name = self._tr(f"starter.{found.key}") if found else ""
+        self.new_asks = list(found.asks()) if found else []
+        if found is None:
+            return None
+        self.new_points = str(found.points)
+        self.new_days = (
+            str(found.trigger_config.get(found.days_field, "")) if found.days_field else ""
+        )
+        self.new_channel = "sms"
+        try:
+            with session_scope() as session:
+                self._actor(session)
+                self.coupon_options = [[str(i), n] for i, n in coupon_options(session)]
+                suggested = suggested_coupon(session, found.key)
+        except (SignedOut, DomainError) as exc:
+            return self._fail(exc)
+        self.new_coupon = str(suggested) if suggested is not None else ""
+        return None
+
+    @rx.event
+    def set_new_choice(self, name: str, value: str) -> None:
+        """One of the starter's key choices (coupon, points, days, channel) as typed."""
+        if name in ("coupon", "points", "days", "channel"):
+            setattr(self, f"new_{name}", str(value)[:20])
+            self.new_errors = {k: v for k, v in self.new_errors.items() if k != name}
+
+    def _choices(self) -> StarterChoices:
+        """The dialog's text as a starter's choices; what is not a number is a field error."""
+        numbers: dict[str, int | None] = {}
+        for name in ("coupon", "points", "days"):
+            text = str(getattr(self, f"new_{name}")).strip()
+            if name not in self.new_asks:
+                numbers[name] = None
+            elif text.isdigit():
+                numbers[name] = int(text)
+            else:
+                raise ValidationFailed({name: "error.required" if not text else "error.number"})
+        return StarterChoices(
+            name=self.new_name,
+            coupon_template_id=numbers["coupon"],
+            points=numbers["points"],
+            days=numbers["days"],
+            channel=self.new_channel,
+        )
 
     @rx.event
     def set_new_name(self, value: str) -> None:
@@ -149,10 +213,17 @@ class WorkflowListState(SessionState):
                         ),
                     )
                 else:
-                    workflow = create_from_starter(session, actor, self.new_kind, stores, self.lang)
+                    workflow = create_from_starter(
+                        session, actor, self.new_kind, stores, self.lang, self._choices()
+                    )
                 new_id = workflow.id
         except ValidationFailed as exc:
-            self.new_error = next(iter(self._field_errors(exc).values()))
+            self.new_errors = self._field_errors(exc)
+            self.new_error = (
+                ""
+                if set(self.new_errors) <= set(self.new_asks)
+                else (next(iter(self.new_errors.values())))
+            )
             return None
         except (SignedOut, DomainError) as exc:
             self.new_error = self._error(exc)
