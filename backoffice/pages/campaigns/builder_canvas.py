@@ -36,7 +36,7 @@ class CanvasMixin(SessionState, mixin=True):
     _redo: list[dict[str, Any]] = []
     _path: list[str] = []
     _revision: int = 0
-    _fit: int = 0  # bumped by auto-layout: the canvas fits its view to the new drawing
+    _layout: int = 0  # bumped by Tidy: the canvas lays the flow out (elkjs) and saves it
 
     def _draw(self, session: Session, actor: Actor, bump: bool = True) -> None:
         """Re-read problems (and counters) and hand the canvas a new revision."""
@@ -53,13 +53,14 @@ class CanvasMixin(SessionState, mixin=True):
             path=self._path,
             selected=self.selected,
             revision=self._revision,
-            fit=self._fit,
+            layout=self._layout,
         )
+        labels = {n["id"]: f"{n['label']} {n['id']}" for n in self.canvas["nodes"]}
         self.problems = [
             {
                 "node_id": p.node_id,
-                "text": self._tr(p.message, **p.params),
-                "where": p.node_id or "—",
+                "text": wb.problem_text(p, self.lang),
+                "where": labels.get(p.node_id, p.node_id) or self._tr("builder.whole_flow"),
             }
             for p in problems
         ]
@@ -149,8 +150,10 @@ class CanvasMixin(SessionState, mixin=True):
 
     @rx.event
     def tidy(self) -> Any:
-        self._fit += 1
-        return self._commit(wb.auto_layout(self._draft))
+        """Ask the canvas for an auto-layout: it knows each node's drawn size; the positions
+        it computes come back through canvas_changed and are saved (undoable) like a drag."""
+        self._layout += 1
+        self.canvas = {**self.canvas, "layout": self._layout}
 
     @rx.event
     def redraw(self) -> Any:
