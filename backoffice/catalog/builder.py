@@ -257,6 +257,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "builder.problems": ("发布前需要修正：", "Fix these to publish:"),
     "builder.whole_flow": ("整个流程", "Whole flow"),
+    "builder.versions": ("历史版本", "Versions"),
+    "builder.versions_help": (
+        "已发布的每个版本都可以只读查看，并恢复为新的草稿（发布后生效）。",
+        "Each published version can be viewed read-only and restored as the new draft "
+        "(it takes effect when published).",
+    ),
+    "builder.version_view": ("查看", "View"),
+    "builder.version_live": ("当前生效", "Live"),
+    "builder.viewing": (
+        "正在查看已发布的 v{version}（只读）",
+        "Viewing published v{version} (read-only)",
+    ),
+    "builder.restore_version": ("恢复为草稿", "Restore as draft"),
+    "builder.back_to_draft": ("回到草稿", "Back to the draft"),
+    "builder.version_restored": (
+        "已将 v{version} 恢复为草稿，发布后生效",
+        "v{version} is the draft again; publish to make it live",
+    ),
     "builder.no_problems": ("流程检查通过，可以发布", "No problems: ready to publish"),
     "builder.entered": ("进入", "Entered"),
     "builder.passed": ("通过", "Passed"),
