@@ -298,7 +298,6 @@ function Canvas(props) {
   // the canvas mounted). A person who drops a node on an empty canvas first keeps their view,
   // so that node stays where the mouse let go of it.
   const fitted = useRef(false);
-  const laidOut = useRef(g.layout || 0); // the last layout request served (none on opening)
 
   // A new revision from the server replaces the drawing (positions stay where they were).
   useEffect(() => {
@@ -330,22 +329,21 @@ function Canvas(props) {
     [onGraphChange],
   );
 
-  // Auto-layout, asked for by the server (the Tidy button): ELK places the nodes as drawn
-  // (measured sizes), the new positions are saved like a drag (so undo takes them back).
+  // Auto-layout, asked for by the Tidy button (a "bo-tidy" window event): ELK places the
+  // nodes as drawn (measured sizes); the new positions are saved like a drag, so undo takes
+  // them back. An event, not a state counter: reopening a page never lays it out again.
   useEffect(() => {
-    if (readOnly || (g.layout || 0) === laidOut.current) return;
-    laidOut.current = g.layout || 0;
-    let live = true;
-    layout(nodesRef.current, edgesRef.current).then((ns) => {
-      if (!live) return;
-      setNodes(ns);
-      emit(ns, edgesRef.current);
-      setTimeout(() => fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), 60);
-    });
-    return () => {
-      live = false;
+    const onTidy = () => {
+      if (readOnly || nodesRef.current.length === 0) return;
+      layout(nodesRef.current, edgesRef.current).then((ns) => {
+        setNodes(ns);
+        emit(ns, edgesRef.current);
+        setTimeout(() => fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), 60);
+      });
     };
-  }, [g.layout]);
+    window.addEventListener("bo-tidy", onTidy);
+    return () => window.removeEventListener("bo-tidy", onTidy);
+  }, [readOnly, emit, fitView]);
 
   const onNodesChange = useCallback((changes) => {
     // Removals are reported once, through onDelete, with their edges.

@@ -36,7 +36,6 @@ class CanvasMixin(SessionState, mixin=True):
     _redo: list[dict[str, Any]] = []
     _path: list[str] = []
     _revision: int = 0
-    _layout: int = 0  # bumped by Tidy: the canvas lays the flow out (elkjs) and saves it
 
     def _draw(self, session: Session, actor: Actor, bump: bool = True) -> None:
         """Re-read problems (and counters) and hand the canvas a new revision."""
@@ -53,7 +52,6 @@ class CanvasMixin(SessionState, mixin=True):
             path=self._path,
             selected=self.selected,
             revision=self._revision,
-            layout=self._layout,
         )
         labels = {n["id"]: f"{n['label']} {n['id']}" for n in self.canvas["nodes"]}
         self.problems = [
@@ -147,13 +145,6 @@ class CanvasMixin(SessionState, mixin=True):
                 self._redo, self._undo = self._redo[:-1], (self._undo + [current])[-HISTORY:]
         self._panel()
         return result
-
-    @rx.event
-    def tidy(self) -> Any:
-        """Ask the canvas for an auto-layout: it knows each node's drawn size; the positions
-        it computes come back through canvas_changed and are saved (undoable) like a drag."""
-        self._layout += 1
-        self.canvas = {**self.canvas, "layout": self._layout}
 
     @rx.event
     def redraw(self) -> Any:

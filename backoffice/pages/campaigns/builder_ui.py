@@ -150,7 +150,8 @@ def _edit_buttons() -> list[rx.Component]:
             rx.icon("layout-grid", size=14),
             tr("builder.tidy"),
             variant="soft",
-            on_click=BuilderState.tidy,
+            # the canvas lays itself out (elkjs, in the browser) and saves the positions
+            on_click=rx.call_script("window.dispatchEvent(new CustomEvent('bo-tidy'))"),
             id="tidy",
         ),
         rx.button(

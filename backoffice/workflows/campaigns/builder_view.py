@@ -178,7 +178,6 @@ def canvas_view(
     path: list[str] | None = None,
     selected: str = "",
     revision: int = 0,
-    layout: int = 0,
 ) -> dict[str, Any]:
     """The graph as the canvas draws it: labels, summaries, handles, problems, counters,
     and a highlighted test-run path."""
@@ -237,7 +236,6 @@ def canvas_view(
         "edges": edges,
         "selected": selected,
         "revision": revision,
-        "layout": layout,
     }
 
 
