@@ -17,6 +17,7 @@ import {
   applyEdgeChanges,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
+import ELK from "elkjs/lib/elk.bundled.js";
 
 const COLORS = {
   trigger: "#7c3aed",
@@ -94,6 +95,28 @@ function BoNode({ id, data, selected }) {
               id={h.id}
               style={{ left, width: 10, height: 10, background: color }}
             />
+            {h.end && (
+              <span
+                className="bo-node-end"
+                data-handle={h.id}
+                style={{
+                  position: "absolute",
+                  bottom: -24,
+                  left,
+                  transform: "translateX(-50%)",
+                  fontSize: 10,
+                  color: "#475569",
+                  background: "#f1f5f9",
+                  border: "1px solid #94a3b8",
+                  borderRadius: 9,
+                  padding: "0 6px",
+                  whiteSpace: "nowrap",
+                  pointerEvents: "none",
+                }}
+              >
+                ■ {data.end_label}
+              </span>
+            )}
             {handles.length > 1 && (
               <span
                 style={{
@@ -157,16 +180,51 @@ function plain(nodes, edges) {
   };
 }
 
+// Auto-layout with ELK's layered algorithm (as React Flow's own layout examples do): top to
+// bottom, each node's measured size, a node's outputs kept in their order (yes left, no right).
+const elk = new ELK();
+
+async function layout(nodes, edges) {
+  const order = {};
+  nodes.forEach((n) => {
+    (n.data.handles || []).forEach((h, i) => {
+      order[`${n.id}:${h.id}`] = i;
+    });
+  });
+  const sorted = [...edges].sort(
+    (a, b) =>
+      (order[`${a.source}:${a.sourceHandle}`] || 0) - (order[`${b.source}:${b.sourceHandle}`] || 0),
+  );
+  const result = await elk.layout({
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "DOWN",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+      "elk.spacing.nodeNode": "50",
+      "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
+      "elk.layered.crossingMinimization.forceNodeModelOrder": "true",
+    },
+    children: nodes.map((n) => ({
+      id: n.id,
+      width: (n.measured && n.measured.width) || 220,
+      height: ((n.measured && n.measured.height) || 80) + 24,
+    })),
+    edges: sorted.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+  });
+  const at = Object.fromEntries(result.children.map((c) => [c.id, { x: c.x, y: c.y }]));
+  return nodes.map((n) => (at[n.id] ? { ...n, position: at[n.id] } : n));
+}
+
 function Palette({ groups }) {
   return (
     <div
       className="bo-palette"
       style={{
-        width: 180,
-        borderRight: "1px solid #e2e8f0",
+        flex: 1,
+        minHeight: 0,
         overflowY: "auto",
         padding: 8,
-        background: "#f8fafc",
       }}
     >
       {(groups || []).map((g) => (
@@ -256,13 +314,6 @@ function Canvas(props) {
     setEdges(toEdges(g));
   }, [g.revision, readOnly]);
 
-  // Auto-layout moves everything: fit the view to the new drawing.
-  useEffect(() => {
-    if (!g.fit) return;
-    const timer = setTimeout(() => fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), 60);
-    return () => clearTimeout(timer);
-  }, [g.fit, fitView]);
-
   // Fit the whole flow once its nodes have been measured.
   useEffect(() => {
     if (initialized && !fitted.current) {
@@ -277,6 +328,22 @@ function Canvas(props) {
     },
     [onGraphChange],
   );
+
+  // Auto-layout, asked for by the Tidy button (a "bo-tidy" window event): ELK places the
+  // nodes as drawn (measured sizes); the new positions are saved like a drag, so undo takes
+  // them back. An event, not a state counter: reopening a page never lays it out again.
+  useEffect(() => {
+    const onTidy = () => {
+      if (readOnly || nodesRef.current.length === 0) return;
+      layout(nodesRef.current, edgesRef.current).then((ns) => {
+        setNodes(ns);
+        emit(ns, edgesRef.current);
+        setTimeout(() => fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), 60);
+      });
+    };
+    window.addEventListener("bo-tidy", onTidy);
+    return () => window.removeEventListener("bo-tidy", onTidy);
+  }, [readOnly, emit, fitView]);
 
   const onNodesChange = useCallback((changes) => {
     // Removals are reported once, through onDelete, with their edges.
@@ -384,7 +451,40 @@ function Canvas(props) {
         background: "white",
       }}
     >
-      {!readOnly && <Palette groups={palette} />}
+      <div
+        className="bo-side"
+        style={{
+          width: 180,
+          display: "flex",
+          flexDirection: "column",
+          borderRight: "1px solid #e2e8f0",
+          background: "#f8fafc",
+        }}
+      >
+        {!readOnly && <Palette groups={palette} />}
+        {/* The minimap sits beside the flow, never over a node. */}
+        <MiniMap
+          className="bo-minimap"
+          pannable
+          zoomable
+          ariaLabel=""
+          // Outside React Flow's pane its CSS variables do not reach: colours given here.
+          bgColor="#ffffff"
+          maskColor="rgba(226, 232, 240, 0.7)"
+          maskStrokeColor="#94a3b8"
+          maskStrokeWidth={1}
+          nodeColor={(n) => COLORS[n.data.category] || "#94a3b8"}
+          style={{
+            position: "static",
+            margin: 8,
+            marginTop: "auto",
+            width: 164,
+            height: 110,
+            border: "1px solid #e2e8f0",
+            borderRadius: 6,
+          }}
+        />
+      </div>
       <div style={{ flex: 1, position: "relative" }} onDragOver={onDragOver} onDrop={onDrop}>
         <ReactFlow
           nodes={nodes}
@@ -406,7 +506,6 @@ function Canvas(props) {
           proOptions={{ hideAttribution: true }}
         >
           <Background gap={15} />
-          <MiniMap pannable zoomable nodeColor={(n) => COLORS[n.data.category] || "#94a3b8"} />
           <Controls showInteractive={false} />
         </ReactFlow>
       </div>

@@ -10,6 +10,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "palette.flow": ("流程控制", "Flow"),
     "handle.yes": ("是", "Yes"),
     "handle.no": ("否", "No"),
+    "builder.end": ("结束", "End"),
     # member fields in conditions
     "mfield.name": ("姓名", "Name"),
     "mfield.gender": ("性别", "Gender"),
@@ -72,6 +73,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "summary.deduct_points": ("扣减 {points} 积分", "Deduct {points} points"),
     "summary.set_custom_field": ("{field} 设为 {value}", "Set {field} to {value}"),
     "summary.create_task": ("任务：{title}（{days} 天内）", "Task: {title} (within {days} days)"),
+    "summary.sale_min": ("单笔消费满 ¥{amount}", "A sale of ¥{amount} or more"),
     "summary.tier_changed.any": ("等级变化时", "When the tier changes"),
     "summary.tier_changed.up": ("升级时", "When a member moves up"),
     "summary.tier_changed.down": ("降级时", "When a member moves down"),
@@ -104,7 +106,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{{member.member_no}}.",
     ),
     "starter.birthday": ("生日祝福送券", "Birthday greeting with coupon"),
-    "starter.birthday.help": ("生日前 3 天送券并发祝福", "A coupon and a greeting 3 days before"),
+    "starter.birthday.help": (
+        "生日前送您选的券并发祝福",
+        "The coupon you choose and a greeting before the birthday",
+    ),
     "starter.birthday.body": (
         "亲爱的{{member.name}}，生日快乐！{{store.name}}为您准备了生日券 {{coupon.code}}。",
         "Happy birthday, {{member.name}}! {{store.name}} has a birthday coupon for you: "
@@ -140,6 +145,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "恭喜{{member.name}}升级为{{tier.name}}！赠送 200 积分，当前积分 {{points.balance}}。",
         "Congratulations, {{member.name}}: you are now {{tier.name}}! We added 200 points; you "
         "have {{points.balance}}.",
+    ),
+    "starter.channel.sms": ("短信", "SMS"),
+    "starter.channel.email": ("邮件", "E-mail"),
+    "starter.channel.outbox": ("站内（只记录）", "Outbox (recorded only)"),
+    "starter.choose_coupon": ("送哪张券", "Which coupon"),
+    "starter.choose_points": ("送多少积分", "How many points"),
+    "starter.choose_days.birthday": ("生日前几天", "How many days before the birthday"),
+    "starter.choose_days.winback": ("多少天未消费算沉睡", "Quiet for how many days"),
+    "starter.choose_channel": ("通过什么渠道发送", "Send through"),
+    "starter.no_coupons": (
+        "还没有可用的优惠券模板：请先在「优惠券」中创建",
+        "No active coupon template yet: create one under Coupons first",
     ),
     "starter.coupon_name": ("满 100 减 20", "¥20 off"),
     # list page
@@ -239,6 +256,25 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Drag nodes in from the left; click a node to set it up here.",
     ),
     "builder.problems": ("发布前需要修正：", "Fix these to publish:"),
+    "builder.whole_flow": ("整个流程", "Whole flow"),
+    "builder.versions": ("历史版本", "Versions"),
+    "builder.versions_help": (
+        "已发布的每个版本都可以只读查看，并恢复为新的草稿（发布后生效）。",
+        "Each published version can be viewed read-only and restored as the new draft "
+        "(it takes effect when published).",
+    ),
+    "builder.version_view": ("查看", "View"),
+    "builder.version_live": ("当前生效", "Live"),
+    "builder.viewing": (
+        "正在查看已发布的 v{version}（只读）",
+        "Viewing published v{version} (read-only)",
+    ),
+    "builder.restore_version": ("恢复为草稿", "Restore as draft"),
+    "builder.back_to_draft": ("回到草稿", "Back to the draft"),
+    "builder.version_restored": (
+        "已将 v{version} 恢复为草稿，发布后生效",
+        "v{version} is the draft again; publish to make it live",
+    ),
     "builder.no_problems": ("流程检查通过，可以发布", "No problems: ready to publish"),
     "builder.entered": ("进入", "Entered"),
     "builder.passed": ("通过", "Passed"),
@@ -271,6 +307,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cfg.direction": ("方向", "Direction"),
     "cfg.due_days": ("几天内完成", "Due within (days)"),
     "cfg.key": ("字段", "Field"),
+    "cfg.min_amount_yuan": ("最低消费金额（元，0 为不限）", "Minimum sale (yuan, 0: any)"),
     "cfg.note": ("备注", "Note"),
     "cfg.points": ("积分", "Points"),
     "cfg.secret": ("签名密钥", "Signing secret"),

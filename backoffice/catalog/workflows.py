@@ -21,7 +21,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A connection leaves from an output this node does not have",
     ),
     "error.edge_twice": ("同一出口只能连一条线", "An output can have only one connection"),
-    "error.branch_unconnected": ("分支「{handle}」没有连接", "Branch “{handle}” is not connected"),
     "error.trigger_unconnected": ("触发器后面没有任何步骤", "Nothing follows the trigger"),
     "error.node_unreachable": ("该节点没有连接到流程中", "This node is not connected to the flow"),
     "error.cycle": ("循环中必须包含等待节点", "A loop must pass through a wait"),

@@ -16,7 +16,7 @@ from reflex.event import no_args_event_spec
 class FlowCanvas(rx.Component):
     library = "$/public/flow_canvas.jsx"
     tag = "FlowCanvas"
-    lib_dependencies: list[str] = ["@xyflow/react@12.8.6"]
+    lib_dependencies: list[str] = ["@xyflow/react@12.8.6", "elkjs@0.12.1"]
 
     # {"nodes": [...], "edges": [...], "revision": int, "selected": str}
     graph: rx.Var[dict[str, Any]]

@@ -66,6 +66,7 @@ def test_builder_handlers_refuse_the_wrong_designer(hq_workflow, who):
                 state._workflow_id = w["id"]  # as if the page had loaded it
                 state._draft = {"nodes": [{"id": "t1", "type": "trigger.birthday"}]}
                 state.selected = "t1"
+                state.viewing = "1"  # a version open read-only: restore_viewed aims at it
             fn = cls.event_handlers[name].fn
             args = {
                 "canvas_changed": [{"nodes": [{"id": "t1", "position": {"x": 1, "y": 2}}]}],

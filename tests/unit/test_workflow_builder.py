@@ -302,13 +302,15 @@ def test_canvas_view_marks_problems_counters_and_the_test_path(session, wf):
     assert "Nothing follows the trigger" in by_id["t1"]["problems"]
     assert by_id["a1"]["problems"]  # unknown template, not connected
     assert by_id["t1"]["highlight"] and not by_id["a1"]["highlight"]
-    assert by_id["t1"]["handles"] == [{"id": "out", "label": ""}]
+    # nothing connected: the output is drawn as the run's end
+    assert by_id["t1"]["handles"] == [{"id": "out", "label": "", "end": True}]
     assert view["selected"] == "a1" and view["revision"] == 4
     cond = wb.canvas_view({"nodes": [node("c1", "condition")]}, "zh-CN", _names(session))
     assert cond["nodes"][0]["handles"] == [
-        {"id": "yes", "label": "是"},
-        {"id": "no", "label": "否"},
+        {"id": "yes", "label": "是", "end": True},
+        {"id": "no", "label": "否", "end": True},
     ]
+    assert cond["nodes"][0]["end_label"] == "结束"
 
 
 @pytest.mark.parametrize("key", [s.key for s in STARTERS])

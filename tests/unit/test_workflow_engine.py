@@ -119,7 +119,7 @@ def test_an_invalid_graph_lists_every_problem_on_its_node_and_cannot_be_publishe
         (p.node_id, p.message) for p in validate_workflow(session, wf["admin"], workflow.id)
     }
     assert ("c", "error.condition_empty") in problems
-    assert ("c", "error.branch_unconnected") in problems
+    assert not any(m == "error.branch_unconnected" for _, m in problems)  # the no branch ends
     assert ("m", "error.template_unknown") in problems
     assert ("lost", "error.node_unreachable") in problems
     with pytest.raises(ValidationFailed):

@@ -5,7 +5,8 @@ service when it changes nodes or edges).
 BuilderState is one Reflex state composed of mixins, one module per concern, so every
 handler stays `BuilderState.<name>` for the page and the canvas component:
 builder_canvas (drawing, saving, undo), builder_panel (the node form), builder_segments,
-builder_messages (the panel's dialogs), builder_test_run, builder_publish, builder_runs.
+builder_messages (the panel's dialogs), builder_test_run, builder_publish, builder_runs,
+builder_versions.
 A mixin chains to another's handler through `type(self).<name>`: BuilderState's own.
 This module loads the workflow and holds its settings (name, description, goal).
 """
@@ -26,6 +27,7 @@ from backoffice.pages.campaigns.builder_publish import PublishMixin
 from backoffice.pages.campaigns.builder_runs import RUN_STATUSES, RunsMixin
 from backoffice.pages.campaigns.builder_segments import SegmentMixin
 from backoffice.pages.campaigns.builder_test_run import TestRunMixin
+from backoffice.pages.campaigns.builder_versions import VersionsMixin
 from backoffice.pages.session import SessionState, SignedOut
 from backoffice.services.org.stores import visible_stores
 from backoffice.workflows.campaigns import builder as wb
@@ -48,6 +50,7 @@ class BuilderState(
     TestRunMixin,
     PublishMixin,
     RunsMixin,
+    VersionsMixin,
     SessionState,
 ):
     name: str = ""
@@ -118,6 +121,7 @@ class BuilderState(
     @rx.event
     def open_builder(self) -> Any:
         self._undo, self._redo, self._path, self.selected = [], [], [], ""
+        self.viewing, self.versions_open = "", False
         self.tab, self.test_results, self.runs, self.steps = "design", [], [], []
         self.run_detail = {}
         return self._load()

@@ -36,7 +36,6 @@ class CanvasMixin(SessionState, mixin=True):
     _redo: list[dict[str, Any]] = []
     _path: list[str] = []
     _revision: int = 0
-    _fit: int = 0  # bumped by auto-layout: the canvas fits its view to the new drawing
 
     def _draw(self, session: Session, actor: Actor, bump: bool = True) -> None:
         """Re-read problems (and counters) and hand the canvas a new revision."""
@@ -53,13 +52,13 @@ class CanvasMixin(SessionState, mixin=True):
             path=self._path,
             selected=self.selected,
             revision=self._revision,
-            fit=self._fit,
         )
+        labels = {n["id"]: f"{n['label']} {n['id']}" for n in self.canvas["nodes"]}
         self.problems = [
             {
                 "node_id": p.node_id,
-                "text": self._tr(p.message, **p.params),
-                "where": p.node_id or "—",
+                "text": wb.problem_text(p, self.lang),
+                "where": labels.get(p.node_id, p.node_id) or self._tr("builder.whole_flow"),
             }
             for p in problems
         ]
@@ -146,11 +145,6 @@ class CanvasMixin(SessionState, mixin=True):
                 self._redo, self._undo = self._redo[:-1], (self._undo + [current])[-HISTORY:]
         self._panel()
         return result
-
-    @rx.event
-    def tidy(self) -> Any:
-        self._fit += 1
-        return self._commit(wb.auto_layout(self._draft))
 
     @rx.event
     def redraw(self) -> Any:

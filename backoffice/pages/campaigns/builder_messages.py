@@ -67,8 +67,10 @@ class MessageMixin(SessionState, mixin=True):
         self.msg_open = bool(value)
 
     @rx.event
-    def set_msg_channel(self, value: str) -> None:
-        self.msg_channel = value if value in ("outbox", "sms", "email") else "outbox"
+    def set_msg_channel(self, value: str | list[str]) -> None:
+        # the channel buttons send one value (a segmented control may send a list)
+        choice = value[0] if isinstance(value, list) and value else value
+        self.msg_channel = choice if choice in ("outbox", "sms", "email") else "outbox"
 
     @rx.event
     def set_msg_marketing(self, value: bool) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from backoffice.components.dialogs import form_dialog
-from backoffice.components.fields import pair_select
 from backoffice.pages.campaigns.builder import BuilderState
 from backoffice.pages.session import tr
 
@@ -29,15 +28,15 @@ def message_dialog() -> rx.Component:
         ),
         _error_text(BuilderState.msg_error_name),
         rx.text(tr("builder.msg_channel"), size="2"),
-        pair_select(
-            BuilderState.msg_channel,
-            [
-                ["outbox", tr("builder.channel_outbox")],
-                ["sms", tr("channel.sms")],
-                ["email", tr("channel.email")],
-            ],
-            BuilderState.set_msg_channel,
+        # One click picks the channel: all three are in view.
+        rx.segmented_control.root(
+            rx.segmented_control.item(tr("builder.channel_outbox"), value="outbox"),
+            rx.segmented_control.item(tr("channel.sms"), value="sms"),
+            rx.segmented_control.item(tr("channel.email"), value="email"),
+            value=BuilderState.msg_channel,
+            on_change=BuilderState.set_msg_channel,
             id="msg-channel",
+            width="100%",
         ),
         rx.cond(
             BuilderState.msg_channel == "email",
@@ -59,13 +58,15 @@ def message_dialog() -> rx.Component:
         rx.code(BuilderState.msg_variables, size="1", white_space="normal"),
         _error_text(BuilderState.msg_error_body),
         rx.hstack(
+            # Held in state, not submitted with the form: an id on the checkbox itself would
+            # make Reflex submit it by id (deprecated in 0.10.1), so the row carries it.
             rx.checkbox(
                 checked=BuilderState.msg_marketing,
                 on_change=BuilderState.set_msg_marketing,
-                id="msg-marketing",
             ),
             rx.text(tr("builder.msg_marketing"), size="2"),
             align="center",
+            id="msg-marketing",
         ),
         on_submit=BuilderState.save_message,
         save_label=tr("common.save"),

@@ -188,6 +188,24 @@ class PanelMixin(SessionState, mixin=True):
         self.branches = rows
 
     @rx.event
+    def choose_value(self, name: str, value: str) -> Any:
+        """A select in the panel: the choice is saved at once, with no Apply to click."""
+        self._set_value(name, value)
+        return type(self).apply_if_changed
+
+    @rx.event
+    def apply_if_changed(self) -> Any:
+        """Leaving a field saves it, when its text differs from the node's saved config."""
+        if not self.selected or self.read_only:
+            return None
+        node = next(
+            (n for n in self._draft.get("nodes") or [] if n.get("id") == self.selected), None
+        )
+        if node is None or dict(self.values) == wb.form_values(NodeSpec.model_validate(node)):
+            return None
+        return type(self).apply_config
+
+    @rx.event
     def apply_config(self) -> Any:
         """Validate the panel's form against the node's schema and save it into the draft."""
         if not self.selected or not wb.is_node_type(self.node_type):

@@ -29,7 +29,7 @@ def _config_control(row: rx.Var) -> rx.Component:
                     )
                 ),
                 value=row["value"].to(str),
-                on_change=lambda v: BuilderState.set_value(name, v),
+                on_change=lambda v: BuilderState.choose_value(name, v),
                 disabled=BuilderState.read_only,
                 size="2",
             ),
@@ -37,6 +37,8 @@ def _config_control(row: rx.Var) -> rx.Component:
         rx.input(
             value=row["value"].to(str),
             on_change=lambda v: BuilderState.set_value(name, v),
+            # leaving the field saves it (no Apply needed), when it changed
+            on_blur=BuilderState.apply_if_changed,
             id="cfg-" + name,
             type=rx.match(
                 row["kind"].to(str), ("number", "number"), ("secret", "password"), "text"
@@ -71,11 +73,15 @@ def _small_error(message: rx.Var) -> rx.Component:
 
 def _rule_kind(row: rx.Var, index: rx.Var, group: str) -> rx.Component:
     return rx.hstack(
-        pair_select(
-            row["kind"].to(str),
-            BuilderState.rule_kinds,
-            lambda v: BuilderState.set_rule(group, index, "kind", v),
-            class_name="rule-kind",
+        rx.box(  # the select shares the row with the remove button, never pushing it out
+            pair_select(
+                row["kind"].to(str),
+                BuilderState.rule_kinds,
+                lambda v: BuilderState.set_rule(group, index, "kind", v),
+                class_name="rule-kind",
+            ),
+            flex="1",
+            min_width="0",
         ),
         rx.icon_button(
             rx.icon("x", size=12),
@@ -231,9 +237,14 @@ def _condition_editor() -> rx.Component:
         BuilderState.node_type == "condition",
         rx.vstack(
             rx.hstack(
-                rx.text(tr("builder.match"), size="2"),
-                pair_select(
-                    BuilderState.match, MATCH_OPTIONS, BuilderState.set_match, id="rule-match"
+                rx.text(tr("builder.match"), size="2", white_space="nowrap"),
+                # the select takes what is left of the panel's width, never more
+                rx.box(
+                    pair_select(
+                        BuilderState.match, MATCH_OPTIONS, BuilderState.set_match, id="rule-match"
+                    ),
+                    flex="1",
+                    min_width="0",
                 ),
                 align="center",
                 width="100%",

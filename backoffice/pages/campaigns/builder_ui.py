@@ -14,6 +14,7 @@ from backoffice.pages.campaigns.builder_panel_ui import node_panel, overview_pan
 from backoffice.pages.campaigns.builder_runs_ui import runs_panel
 from backoffice.pages.campaigns.builder_segments_ui import segment_dialog
 from backoffice.pages.campaigns.builder_test_run_ui import test_dialog
+from backoffice.pages.campaigns.builder_versions_ui import version_banner, versions_dialog
 from backoffice.pages.layout import shell
 from backoffice.pages.session import SessionState, tr
 
@@ -113,6 +114,17 @@ def _status_line() -> list[rx.Component]:
             id="wf-status",
         ),
         rx.text(BuilderState.version, size="2", color_scheme="gray"),
+        rx.cond(
+            BuilderState.version != "",
+            rx.button(
+                rx.icon("history", size=14),
+                tr("builder.versions"),
+                size="1",
+                variant="ghost",
+                on_click=BuilderState.set_versions_open(True),
+                id="open-versions",
+            ),
+        ),
         rx.text(BuilderState.scope_label, size="2", color_scheme="gray", id="wf-scope"),
         rx.text(BuilderState.saved_at, size="1", color_scheme="green"),
     ]
@@ -138,7 +150,8 @@ def _edit_buttons() -> list[rx.Component]:
             rx.icon("layout-grid", size=14),
             tr("builder.tidy"),
             variant="soft",
-            on_click=BuilderState.tidy,
+            # the canvas lays itself out (elkjs, in the browser) and saves the positions
+            on_click=rx.call_script("window.dispatchEvent(new CustomEvent('bo-tidy'))"),
             id="tidy",
         ),
         rx.button(
@@ -184,7 +197,7 @@ def _lifecycle_buttons() -> list[rx.Component]:
             rx.icon("rocket", size=14),
             tr("builder.publish"),
             on_click=BuilderState.open_publish,
-            disabled=BuilderState.problems.length() > 0,
+            disabled=(BuilderState.problems.length() > 0) | (BuilderState.viewing != ""),
             id="publish",
         ),
     ]
@@ -222,13 +235,16 @@ def builder_page() -> rx.Component:
             value=BuilderState.tab,
             on_change=BuilderState.set_tab,
         ),
+        version_banner(),
         rx.hstack(
             rx.box(
                 flow_canvas(
                     graph=BuilderState.canvas,
                     palette=BuilderState.palette,
-                    read_only=BuilderState.read_only | (BuilderState.tab == "runs"),
-                    height="640px",
+                    read_only=BuilderState.read_only
+                    | (BuilderState.tab == "runs")
+                    | (BuilderState.viewing != ""),
+                    height="calc(100vh - 270px)",
                     on_graph_change=BuilderState.canvas_changed,
                     on_drop_node=BuilderState.node_dropped,
                     on_select_node=BuilderState.node_selected,
@@ -247,7 +263,7 @@ def builder_page() -> rx.Component:
                 ),
                 width="340px",
                 min_width="340px",
-                max_height="640px",
+                max_height="calc(100vh - 270px)",
                 overflow_y="auto",
                 padding="4px",
             ),
@@ -255,8 +271,9 @@ def builder_page() -> rx.Component:
             align="start",
             spacing="3",
         ),
-        problems_list(),
+        rx.cond(BuilderState.viewing == "", problems_list()),
         settings_dialog(),
+        versions_dialog(),
         message_dialog(),
         segment_dialog(),
         test_dialog(),

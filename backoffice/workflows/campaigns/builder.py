@@ -43,6 +43,7 @@ from backoffice.workflows.campaigns.builder_view import (
     load_names,
     node_type_help,
     node_type_label,
+    problem_text,
     trigger_types,
     validate_shape,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "node_type_help",
     "node_type_label",
     "palette",
+    "problem_text",
     "reference_options",
     "remove_node",
     "rule_rows",

@@ -151,6 +151,23 @@ def handle_labels(node: NodeSpec, lang: str) -> list[dict[str, str]]:
     return [{"id": h, "label": labels.get(h, h)} for h in handles]
 
 
+def problem_text(problem: Problem, lang: str) -> str:
+    """A publish blocker in the manager's words: a config field is named by its form label."""
+    params = dict(problem.params)
+    if problem.message == "error.node_config" and "field" in params:
+        params["field"] = t(lang, f"cfg.{str(params['field']).split('.')[0]}")
+    return t(lang, problem.message, **params)
+
+
+def _mark_ends(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], lang: str) -> None:
+    """An output with nothing connected ends the run there: the canvas draws it as an end."""
+    used = {(e["source"], e["source_handle"]) for e in edges}
+    for item in nodes:
+        item["end_label"] = t(lang, "builder.end")
+        for handle in item["handles"]:
+            handle["end"] = (item["id"], handle["id"]) not in used
+
+
 def canvas_view(
     draft: dict[str, Any],
     lang: str,
@@ -161,16 +178,13 @@ def canvas_view(
     path: list[str] | None = None,
     selected: str = "",
     revision: int = 0,
-    fit: int = 0,
 ) -> dict[str, Any]:
     """The graph as the canvas draws it: labels, summaries, handles, problems, counters,
     and a highlighted test-run path."""
     by_node: dict[str, list[str]] = {}
     for problem in problems or []:
         if problem.node_id:
-            by_node.setdefault(problem.node_id, []).append(
-                t(lang, problem.message, **problem.params)
-            )
+            by_node.setdefault(problem.node_id, []).append(problem_text(problem, lang))
     on_path = list(path or [])
     path_edges = set(zip(on_path, on_path[1:], strict=False))
     nodes = []
@@ -216,7 +230,13 @@ def canvas_view(
         }
         for e in draft.get("edges") or []
     ]
-    return {"nodes": nodes, "edges": edges, "selected": selected, "revision": revision, "fit": fit}
+    _mark_ends(nodes, edges, lang)
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "selected": selected,
+        "revision": revision,
+    }
 
 
 def graph_is_empty(draft: dict[str, Any]) -> bool:

@@ -1,6 +1,6 @@
 """Campaign workflows, as pages, the API and the CLI use them: drafts and publishing
 (`drafts`), test and manual runs, history and retries (`runs`), segments (`segments`), and
-the builder's list and goals (`overview`), all within the designer's store scope."""
+the builder's list and goals (`overview`), published versions (`versions`), all within the designer's store scope."""
 
 from backoffice.workflows.campaigns.drafts import (
     GOAL_KINDS,
@@ -41,6 +41,12 @@ from backoffice.workflows.campaigns.segments import (
     save_segment,
     segment_count,
 )
+from backoffice.workflows.campaigns.versions import (
+    VersionRow,
+    list_versions,
+    restore_version,
+    version_graph,
+)
 
 __all__ = [
     "DryRun",
@@ -48,6 +54,7 @@ __all__ = [
     "GOAL_KINDS",
     "NodeCounters",
     "SegmentInput",
+    "VersionRow",
     "WorkflowInput",
     "WorkflowRow",
     "conversions",
@@ -58,9 +65,11 @@ __all__ = [
     "get_workflow",
     "list_runs",
     "list_segments",
+    "list_versions",
     "list_workflows",
     "node_counters",
     "publish_workflow",
+    "restore_version",
     "retry_run",
     "run_now",
     "run_steps",
@@ -72,6 +81,7 @@ __all__ = [
     "set_workflow_status",
     "trigger_match_count",
     "validate_workflow",
+    "version_graph",
     "workflow_conversion",
     "workflow_overview",
 ]

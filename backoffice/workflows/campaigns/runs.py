@@ -23,6 +23,7 @@ from backoffice.models.base import utcnow
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, require
 from backoffice.workflows.campaigns.drafts import _can_read, _load
+from backoffice.workflows.campaigns.preview import preview_message, sample_coupon_code
 from backoffice.workflows.engine import compiled, graph_problems, parse_config, start_runs
 from backoffice.workflows.nodes import REGISTRY, Context
 from backoffice.workflows.schema import Graph
@@ -81,6 +82,7 @@ def dry_run_workflow(session: Session, actor: Actor, workflow_id: int, member_id
         assert trigger is not None
         result.path.append(DryRunStep(trigger.id, trigger.type, "out", {}))
         cursor = graph.next_node(trigger.id, "out")
+        coupon = ""  # the sample code of a coupon issued earlier on the path
         for seq in range(1, 200):
             node = graph.node(cursor) if cursor else None
             if node is None:
@@ -101,8 +103,11 @@ def dry_run_workflow(session: Session, actor: Actor, workflow_id: int, member_id
                 result.path.append(DryRunStep(node.id, node.type, "", {}, str(exc)))
                 break
             result.path.append(DryRunStep(node.id, node.type, outcome.handle, outcome.output))
+            if "would_issue" in outcome.output:
+                coupon = sample_coupon_code()
             if "would_send" in outcome.output:
-                result.messages.append(str(outcome.output["would_send"]))
+                shown = coupon and preview_message(session, parse_config(node), member, coupon)
+                result.messages.append(shown or str(outcome.output["would_send"]))
             if outcome.stop:
                 break
             cursor = graph.next_node(node.id, outcome.handle)

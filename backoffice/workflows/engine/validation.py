@@ -32,19 +32,9 @@ def graph_problems(session: Session, raw: dict[str, Any]) -> list[Problem]:
     if len(triggers) != 1:
         out.append(Problem(message="error.one_trigger", params={"count": len(triggers)}))
     handles = _node_handles(session, graph, out)
+    # An output with nothing connected ends the run there (engine: no next node -> completed),
+    # so an unwired "no" branch is a valid design, drawn on the canvas as an end.
     seen = _edge_problems(graph, ids, handles, out)
-    for node in graph.nodes:
-        node_type = REGISTRY.get(node.type)
-        if node_type and node_type.category in ("condition", "flow") and node.id in handles:
-            for handle in handles[node.id]:
-                if (node.id, handle) not in seen:
-                    out.append(
-                        Problem(
-                            node_id=node.id,
-                            message="error.branch_unconnected",
-                            params={"handle": handle},
-                        )
-                    )
     if len(triggers) == 1:
         out.extend(_reach_problems(graph, triggers[0], seen))
     return out

@@ -27,10 +27,30 @@ class MemberCreated(_EventTrigger):
     events = ("member.created",)
 
 
+class SaleConfig(BaseModel):
+    # Whole yuan, as a manager types it ("消费满 300 元"); 0: every sale.
+    min_amount_yuan: int = Field(default=0, ge=0, le=1_000_000)
+
+
 @register
-class SaleRecorded(_EventTrigger):
-    type, label, help = "trigger.sale_recorded", "node.sale_recorded", "node.sale_recorded.help"
+class SaleRecorded(NodeType):
+    """A sale starts a run; with a minimum amount, only a sale paying at least that much."""
+
+    type, category = "trigger.sale_recorded", "trigger"
+    label, help = "node.sale_recorded", "node.sale_recorded.help"
+    Config = SaleConfig
     events = ("sale.recorded",)
+
+    def summary(self, config: SaleConfig, t: Any) -> str:
+        if not config.min_amount_yuan:
+            return t(self.label)
+        return t("summary.sale_min", amount=config.min_amount_yuan)
+
+    def matches_event(self, config: SaleConfig, payload: dict[str, Any]) -> bool:
+        paid = payload.get("due_cents")
+        if not config.min_amount_yuan:
+            return True
+        return isinstance(paid, int) and paid >= config.min_amount_yuan * 100
 
 
 class TierChangedConfig(BaseModel):
