@@ -34,13 +34,12 @@ def _sent_before(session: Session, keys: list[str]) -> dict[str, MessageStatus]:
     """The steps whose message is already written (a batch retried after a crash)."""
     found: dict[str, MessageStatus] = {}
     for part in chunks(keys):
-        found.update(
-            session.exec(
-                select(OutboxMessage.idempotency_key, OutboxMessage.status).where(
-                    col(OutboxMessage.idempotency_key).in_(part)
-                )
-            ).all()
+        rows = session.exec(
+            select(OutboxMessage.idempotency_key, OutboxMessage.status).where(
+                col(OutboxMessage.idempotency_key).in_(part)
+            )
         )
+        found.update((key, MessageStatus(status)) for key, status in rows if key)
     return found
 
 

@@ -13,8 +13,8 @@ from backoffice.models import Member, RunStatus, Workflow, WorkflowRun
 
 # The run columns a wave reads and writes back (plain values: a batch of thousands of runs
 # as ORM objects costs more in attribute bookkeeping than the SQL itself).
-RUN_COLUMNS = ("id", "workflow_id", "version", "member_id", "status", "cursor", "steps")
-RUN_COLUMNS += ("wake_at", "error", "finished_at")
+RUN_COLUMNS: tuple[str, ...] = ("id", "workflow_id", "version", "member_id", "status")
+RUN_COLUMNS += ("cursor", "steps", "wake_at", "error", "finished_at")
 
 
 @dataclass(slots=True)

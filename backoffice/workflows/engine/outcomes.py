@@ -115,7 +115,15 @@ def apply_outcomes(
 
 
 RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")
-STEP_FIELDS = ("node_id", "node_type", "status", "attempt", "handle", "input", "output")
+STEP_FIELDS: tuple[str, ...] = (
+    "node_id",
+    "node_type",
+    "status",
+    "attempt",
+    "handle",
+    "input",
+    "output",
+)
 STEP_FIELDS += ("error", "started_at", "finished_at")
 
 
