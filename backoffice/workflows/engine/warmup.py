@@ -8,11 +8,12 @@ its connections (each horse opens its own)."""
 from __future__ import annotations
 
 import logging
+import os
 
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, select
 
-from backoffice.db import get_engine
+from backoffice.db import get_engine, read_engine
 from backoffice.models import Member, MessageTemplate, Store, Workflow, WorkflowVersion
 from backoffice.models.base import utcnow
 from backoffice.workflows.engine.outcomes import WaveReport
@@ -20,6 +21,21 @@ from backoffice.workflows.engine.runs import start_runs
 from backoffice.workflows.engine.waves import MAX_WAVES, _wave
 
 log = logging.getLogger("backoffice.engine")
+
+
+def fresh_pools_in_work_horses() -> None:
+    """A forked work horse must not use the worker's pooled connections (the worker's own
+    threads, e.g. the scheduler watch, use them too: two processes on one socket break
+    both). SQLAlchemy's recipe: the child disposes of the pool without closing them; the
+    engine, and its compiled statements, stay."""
+    os.register_at_fork(after_in_child=_forget_parent_connections)
+
+
+def _forget_parent_connections() -> None:
+    if get_engine.cache_info().currsize:
+        engine = get_engine()
+        for each in {engine, read_engine(engine)}:
+            each.dispose(close=False)
 
 
 def _graph(template_id: int) -> dict[str, object]:
