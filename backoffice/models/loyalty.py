@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backoffice.models.base import utcnow
@@ -94,6 +94,15 @@ class PointsEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_points_member_id", "member_id", "id"),
         Index("ix_points_open_lots", "expires_at", "remaining"),
+        # One entry per workflow step: bulk grants insert with ON CONFLICT DO NOTHING.
+        Index(
+            "ux_points_workflow_cause",
+            "cause_type",
+            "cause_id",
+            unique=True,
+            sqlite_where=text("cause_type = 'workflow'"),
+            postgresql_where=text("cause_type = 'workflow'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,13 +9,34 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backoffice.models import Member, Workflow, WorkflowRun
+from backoffice.models import Member, RunStatus, Workflow, WorkflowRun
+
+# The run columns a wave reads and writes back (plain values: a batch of thousands of runs
+# as ORM objects costs more in attribute bookkeeping than the SQL itself).
+RUN_COLUMNS: tuple[str, ...] = ("id", "workflow_id", "version", "member_id", "status")
+RUN_COLUMNS += ("cursor", "steps", "wake_at", "error", "finished_at")
+
+
+@dataclass(slots=True)
+class RunState:
+    """A run as a wave sees it: read in one query, written back in grouped UPDATEs."""
+
+    id: int
+    workflow_id: int
+    version: int
+    member_id: int
+    status: RunStatus
+    cursor: str
+    steps: int
+    wake_at: datetime | None
+    error: str
+    finished_at: datetime | None
 
 
 @dataclass
 class Context:
     session: Session
-    run: WorkflowRun
+    run: RunState | WorkflowRun  # a test run (dry run) passes an unsaved WorkflowRun
     workflow: Workflow
     member: Member
     node_id: str

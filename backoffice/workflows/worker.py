@@ -29,6 +29,7 @@ from backoffice.logs import bind, unbind
 from backoffice.queue import QUEUE_NAMES, connect
 from backoffice.settings import get_settings
 from backoffice.workflows.alerting import watch_scheduler
+from backoffice.workflows.engine.warmup import fresh_pools_in_work_horses, rehearse
 
 log = logging.getLogger("backoffice.worker")
 
@@ -50,6 +51,8 @@ class BackofficeWorker(Worker):
 
 
 def run_worker(url: str | None = None, burst: bool = False, max_wait: float = 30.0) -> int:
+    fresh_pools_in_work_horses()
+    rehearse()  # before the first fork: every work horse starts warm
     stop = threading.Event()
     if not burst:  # the scheduler cannot report its own silence: the workers watch it
         watch_scheduler(lambda: connect(url), stop)

@@ -237,9 +237,10 @@ def test_sale_triggered_tier_upgrade_delivers_one_message(world):
         assert session.get(Member, member.id).tier_id is not None
 
 
-def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
-    engine, members = world["engine"], 5000
-    with Session(engine, expire_on_commit=False) as session:
+def _campaign(world, members: int, prefix: str) -> list[int]:  # noqa: ANN001
+    """`members` active members and a published condition → points → message campaign,
+    started: its run ids."""
+    with Session(world["engine"], expire_on_commit=False) as session:
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
         session.execute(
             text(
@@ -250,7 +251,7 @@ def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
             ),
             [
                 {
-                    "no": f"K{i:08d}",
+                    "no": f"{prefix}{i:08d}",
                     "name": f"会员{i}",
                     "phone": f"+86137{i:08d}",
                     "tail": f"{i:04d}"[-4:],
@@ -281,19 +282,24 @@ def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
         run_ids = run_now(session, world["admin"], workflow.id)
         session.commit()
     assert len(run_ids) == members
-    RQExecutor(world["redis"]).submit(run_ids)  # 50 jobs of 100 runs (WORKFLOW_BATCH)
-    first = _worker(world["env"])
-    _wait_for(lambda: _count(engine, OutboxMessage) >= 100, timeout=300)
+    return run_ids
+
+
+def _kill_mid_campaign_then_finish(world, env, members: int, batch: int) -> None:  # noqa: ANN001
+    """A worker's whole process tree is SIGKILLed while a batch is in its work horse; the
+    scheduler's tick re-queues that batch and a second worker finishes the campaign."""
+    engine = world["engine"]
+    first = _worker(env)
+    _wait_for(lambda: _count(engine, OutboxMessage) >= batch, timeout=300)
     started = StartedJobRegistry("default", connection=world["redis"])
     _wait_for(lambda: bool(started.get_job_ids()), timeout=60)  # a batch is in a work horse
     kill_tree(first)  # mid-campaign: the worker and its work horse, as an OOM kill does
-    done_before = _count(engine, OutboxMessage)
-    assert done_before < members
+    assert _count(engine, OutboxMessage) < members
     # The scheduler's tick a little later sees the killed batch's job silent: its runs go
     # back to the queue (the rest of the campaign's jobs are still queued, untouched).
     recovered = scheduler.run_tick(utcnow() + timedelta(minutes=2), world["redis"])
-    assert recovered["recovered"] <= 100  # at most the one batch (WORKFLOW_BATCH) in flight
-    second = _worker(world["env"])
+    assert recovered["recovered"] <= batch  # at most the one batch in flight
+    second = _worker(env)
     try:
         _wait_for(
             lambda: (
@@ -306,27 +312,49 @@ def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
                 )
                 == 0
             ),
-            timeout=600,
+            timeout=900,
         )
     finally:
         _stop(second)
-    assert _count(engine, OutboxMessage) == members
+
+
+def _assert_one_message_and_one_entry_each(engine, members: int) -> None:  # noqa: ANN001
     with Session(engine) as session:
-        per_member = session.exec(
-            select(func.count()).select_from(
-                select(OutboxMessage.member_id)
-                .group_by(OutboxMessage.member_id)
-                .having(func.count() > 1)
+        for model, where in (
+            (OutboxMessage, []),
+            (PointsEntry, [PointsEntry.cause_type == "workflow"]),
+        ):
+            per_member = (
+                select(model.member_id, func.count().label("n"))
+                .where(*where)
+                .group_by(model.member_id)
                 .subquery()
             )
-        ).one()
-        assert per_member == 0
-        grants = session.exec(
-            select(func.count())
-            .select_from(PointsEntry)
-            .where(PointsEntry.cause_type == "workflow")
-        ).one()
-        assert grants == members
+            got = session.exec(
+                select(func.count(), func.min(per_member.c.n), func.max(per_member.c.n))
+            ).one()
+            assert tuple(got) == (members, 1, 1), model.__name__  # everyone, exactly once
+
+
+def test_sigkill_mid_campaign_still_leaves_one_message_per_member(world):
+    run_ids = _campaign(world, 5000, "K")
+    RQExecutor(world["redis"]).submit(run_ids)  # 50 jobs of 100 runs (WORKFLOW_BATCH)
+    _kill_mid_campaign_then_finish(world, world["env"], 5000, batch=100)
+    _assert_one_message_and_one_entry_each(world["engine"], 5000)
+
+
+def test_sigkill_mid_set_based_batch_of_20000(world, monkeypatch):
+    """The set-based path: batches of 1,000 runs, each node one set of statements for the
+    batch; a kill mid-batch rolls the whole wave back, the re-run finds nothing done twice."""
+    from backoffice.settings import get_settings
+
+    monkeypatch.setenv("WORKFLOW_BATCH", "1000")
+    get_settings.cache_clear()
+    run_ids = _campaign(world, 20_000, "S")
+    RQExecutor(world["redis"]).submit(run_ids)  # 20 jobs of 1,000 runs
+    env = dict(world["env"], WORKFLOW_BATCH="1000")
+    _kill_mid_campaign_then_finish(world, env, 20_000, batch=1000)
+    _assert_one_message_and_one_entry_each(world["engine"], 20_000)
 
 
 class _Failing(BaseHTTPRequestHandler):

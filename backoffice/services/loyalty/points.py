@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from backoffice.errors import ValidationFailed
-from backoffice.models import DomainEvent, PointsAccount, PointsEntry, PointsKind
+from backoffice.models import PointsAccount, PointsEntry, PointsKind
 from backoffice.models.base import utcnow
+from backoffice.services.batching import chunks
+from backoffice.services.loyalty.points_expiry import (
+    ExpiryReport,
+    expire_points,
+    notify_expiring_points,
+)
 from backoffice.services.loyalty.policy import current_settings
 from backoffice.services.org import audit
 from backoffice.services.org.access import Actor, member_in_scope, require
@@ -61,11 +69,11 @@ def balance_of(session: Session, member_id: int) -> int:
 def balances_of(session: Session, member_ids: list[int]) -> dict[int, int]:
     """Each member's points balance (members without an account are left out: 0)."""
     found: dict[int, int] = {}
-    for start in range(0, len(member_ids), 900):
+    for part in chunks(member_ids):
         found.update(
             session.exec(
                 select(PointsAccount.member_id, PointsAccount.balance).where(
-                    col(PointsAccount.member_id).in_(member_ids[start : start + 900])
+                    col(PointsAccount.member_id).in_(part)
                 )
             ).all()
         )
@@ -118,38 +126,23 @@ def credit_many(
     *,
     cause_type: str,
     note: str = "",
-) -> None:
-    """The same credit to many members in bulk statements: (member_id, store_id, cause_id)."""
+) -> int:
+    """The same credit to many members in a few statements: (member_id, store_id, cause_id).
+    A workflow cause already in the ledger is skipped (its partial unique index and ON
+    CONFLICT DO NOTHING), so a re-run step never credits twice. Returns entries written."""
     if not grants:
-        return
+        return 0
+    if points <= 0:
+        raise ValueError("credit needs a positive amount")
     conn = session.connection()
-    accounts = PointsAccount.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    ids = [m for m, _, _ in grants]
-    have = set(
-        session.exec(
-            select(PointsAccount.member_id).where(col(PointsAccount.member_id).in_(ids))
-        ).all()
-    )
-    missing = [{"member_id": m, "balance": 0} for m in dict.fromkeys(ids) if m not in have]
-    if missing:
-        conn.execute(insert(accounts), missing)
-    conn.execute(
-        update(accounts)
-        .where(accounts.c.member_id == bindparam("m"))
-        .values(balance=accounts.c.balance + points),
-        [{"m": m} for m in ids],
-    )
-    balances = dict(
-        conn.execute(
-            select(accounts.c.member_id, accounts.c.balance).where(accounts.c.member_id.in_(ids))
-        ).all()
-    )
+    ids = sorted({m for m, _, _ in grants})
+    balances = _locked_balances(session, ids)
     now = utcnow()
     expires = expiry_for(now, current_settings(session).points_expiry_months)
-    conn.execute(
-        insert(entries),
-        [
+    rows = []
+    for m, store, cause in grants:
+        balances[m] += points
+        rows.append(
             {
                 "member_id": m,
                 "store_id": store,
@@ -165,10 +158,65 @@ def credit_many(
                 "actor_id": None,
                 "created_at": now,
             }
-            for m, store, cause in grants
-        ],
+        )
+    written = [int(r[0]) for r in conn.execute(_insert_entries(session), rows)]
+    times: dict[int, int] = {}
+    for m in written:
+        times[m] = times.get(m, 0) + 1
+    accounts = PointsAccount.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    for k in sorted(set(times.values())):  # one UPDATE per distinct multiplicity
+        members = [m for m, n in times.items() if n == k]
+        for part in chunks(members):
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.member_id.in_(part))
+                .values(balance=accounts.c.balance + points * k)
+            )
+    done = set(written)
+    daily_stats.points_entries(
+        session, [(m, store, kind, points) for m, store, _ in grants if m in done], now
     )
-    daily_stats.points_entries(session, [(m, store, kind, points) for m, store, _ in grants], now)
+    return len(written)
+
+
+def _locked_balances(session: Session, member_ids: list[int]) -> dict[int, int]:
+    """The members' balances, their accounts created if missing and locked (PostgreSQL row
+    locks in id order; SQLite's writer already holds the database) until the commit."""
+    conn = session.connection()
+    accounts = PointsAccount.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    conn.execute(
+        _dialect_insert(session, accounts).on_conflict_do_nothing(index_elements=["member_id"]),
+        [{"member_id": m, "balance": 0} for m in member_ids],
+    )
+    balances: dict[int, int] = {}
+    for part in chunks(member_ids):
+        balances.update(
+            conn.execute(
+                select(accounts.c.member_id, accounts.c.balance)
+                .where(accounts.c.member_id.in_(part))
+                .order_by(accounts.c.member_id)
+                .with_for_update()
+            ).all()
+        )
+    return balances
+
+
+def _dialect_insert(session: Session, table: Any) -> Any:
+    make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return make(table)
+
+
+def _insert_entries(session: Session) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING member_id: a workflow step's entry exists once."""
+    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    return (
+        _dialect_insert(session, entries)
+        .on_conflict_do_nothing(
+            index_elements=["cause_type", "cause_id"],
+            index_where=text("cause_type = 'workflow'"),
+        )
+        .returning(entries.c.member_id)
+    )
 
 
 def debit(
@@ -287,128 +335,4 @@ def points_ledger(
     return LedgerPage(rows=list(rows), total=int(total))
 
 
-@dataclass
-class ExpiryReport:
-    members: int
-    points: int
-
-
-def expire_points(session: Session, now: datetime | None = None, batch: int = 5000) -> ExpiryReport:
-    """Nightly: every lot past its date expires; one ledger entry per member.
-
-    One aggregate query finds what is due, then accounts and entries change in bulk
-    statements per chunk (no ORM object per member), so 1M members stay in minutes.
-    """
-    now = now or utcnow()
-    due = session.execute(
-        select(PointsEntry.member_id, func.sum(PointsEntry.remaining))
-        .where(PointsEntry.remaining > 0, col(PointsEntry.expires_at) <= now)
-        .group_by(col(PointsEntry.member_id))
-    ).all()
-    if not due:
-        return ExpiryReport(members=0, points=0)
-    conn = session.connection()
-    accounts = PointsAccount.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    for start in range(0, len(due), batch):
-        chunk = [(int(m), int(a)) for m, a in due[start : start + batch]]
-        conn.execute(
-            update(accounts)
-            .where(accounts.c.member_id == bindparam("m"))
-            .values(balance=accounts.c.balance - bindparam("a")),
-            [{"m": m, "a": a} for m, a in chunk],
-        )
-        balances = dict(
-            conn.execute(
-                select(accounts.c.member_id, accounts.c.balance).where(
-                    accounts.c.member_id.in_([m for m, _ in chunk])
-                )
-            ).all()
-        )
-        conn.execute(
-            insert(entries),
-            [
-                {
-                    "member_id": m,
-                    "store_id": None,
-                    "kind": PointsKind.EXPIRE,
-                    "delta": -a,
-                    "balance_after": balances[m],
-                    "cause_type": "expiry",
-                    "cause_id": now.date().isoformat(),
-                    "note": "",
-                    "expires_at": None,
-                    "remaining": 0,
-                    "notified_expiring": False,
-                    "actor_id": None,
-                    "created_at": now,
-                }
-                for m, a in chunk
-            ],
-        )
-        daily_stats.points_entries(
-            session, [(m, None, PointsKind.EXPIRE, -a) for m, a in chunk], now
-        )
-    conn.execute(
-        update(entries)
-        .where(entries.c.remaining > 0, entries.c.expires_at <= now)
-        .values(remaining=0)
-    )
-    total = sum(int(a) for _, a in due)
-    audit.record(
-        session,
-        None,
-        "points.expire",
-        actor_name="system",
-        changes={"members": len(due), "points": total},
-    )
-    return ExpiryReport(members=len(due), points=total)
-
-
-def notify_expiring_points(session: Session, now: datetime | None = None, batch: int = 5000) -> int:
-    """Emit `points.expiring` once per member for lots expiring within the notice window."""
-    now = now or utcnow()
-    horizon = now + timedelta(days=current_settings(session).expiring_notice_days)
-    window = (
-        PointsEntry.remaining > 0,
-        col(PointsEntry.expires_at) > now,
-        col(PointsEntry.expires_at) <= horizon,
-    )
-    rows = session.execute(
-        select(
-            PointsEntry.member_id, func.sum(PointsEntry.remaining), func.min(PointsEntry.expires_at)
-        )
-        .where(*window, col(PointsEntry.notified_expiring).is_(False))
-        .group_by(col(PointsEntry.member_id))
-    ).all()
-    if not rows:
-        return 0
-    conn = session.connection()
-    events_table = DomainEvent.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    for start in range(0, len(rows), batch):
-        conn.execute(
-            insert(events_table),
-            [
-                {
-                    "name": "points.expiring",
-                    "member_id": int(m),
-                    "store_id": None,
-                    "payload": {"points": int(a), "expires_at": str(first)},
-                    "created_at": now,
-                    "dispatched_at": None,
-                }
-                for m, a, first in rows[start : start + batch]
-            ],
-        )
-    entries = PointsEntry.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    conn.execute(
-        update(entries)
-        .where(
-            entries.c.remaining > 0,
-            entries.c.expires_at > now,
-            entries.c.expires_at <= horizon,
-            entries.c.notified_expiring.is_(False),
-        )
-        .values(notified_expiring=True)
-    )
-    return len(rows)
+__all__ = ["ExpiryReport", "expire_points", "notify_expiring_points"]  # kept where they were

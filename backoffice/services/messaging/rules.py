@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from backoffice.models import Channel, Member, MemberConsent, MessageStatus, OutboxMessage, Store
+from backoffice.models import Channel, MemberConsent, MessageStatus, OutboxMessage, Store
 from backoffice.models.base import utcnow
+from backoffice.services.batching import chunks
 from backoffice.settings import get_settings
 
 
@@ -19,9 +20,10 @@ def banned_words() -> list[str]:
     return [w.strip() for w in get_settings().banned_words.split(",") if w.strip()]
 
 
-def banned_in(*texts: str) -> list[str]:
-    """The banned words any of the texts contains (advertising law), in the configured order."""
-    return [w for w in banned_words() if any(w in text for text in texts)]
+def banned_in(*texts: str, words: list[str] | None = None) -> list[str]:
+    """The banned words any of the texts contains (advertising law), in the configured order;
+    a batch passes `words`, read once."""
+    return [w for w in (banned_words() if words is None else words) if any(w in t for t in texts)]
 
 
 def set_consent(session: Session, member_id: int, channel: Channel, granted: bool) -> None:
@@ -36,11 +38,11 @@ def withdrawn_consent(session: Session, member_ids: Iterable[int], channel: Chan
     """Opt-out model: of these members, those who withdrew consent for the channel."""
     ids = list(member_ids)
     found: set[int] = set()
-    for start in range(0, len(ids), 900):
+    for part in chunks(ids):
         found.update(
             session.exec(
                 select(MemberConsent.member_id).where(
-                    col(MemberConsent.member_id).in_(ids[start : start + 900]),
+                    col(MemberConsent.member_id).in_(part),
                     MemberConsent.channel == channel,
                     col(MemberConsent.granted).is_(False),
                 )
@@ -54,15 +56,26 @@ def has_consent(session: Session, member_id: int, channel: Channel) -> bool:
     return member_id not in withdrawn_consent(session, [member_id], channel)
 
 
-def _store_zone(session: Session, member: Member) -> ZoneInfo:
-    store = session.get(Store, member.home_store_id)
-    return ZoneInfo(store.timezone if store else get_settings().default_timezone)
+def quiet_until_by_store(
+    session: Session, store_ids: Iterable[int | None], now: datetime
+) -> dict[int | None, datetime | None]:
+    """Quiet hours asked once per store of a batch (members of one store share its clock):
+    for each store, when sending may start if it is quiet there now, else None."""
+    wanted = set(store_ids)
+    zones = dict(
+        session.exec(
+            select(Store.id, Store.timezone).where(
+                col(Store.id).in_([s for s in wanted if s is not None] or [-1])
+            )
+        ).all()
+    )
+    default = get_settings().default_timezone
+    return {s: _quiet_until_in(ZoneInfo(zones.get(s) or default), now) for s in wanted}
 
 
-def quiet_until(session: Session, member: Member, now: datetime) -> datetime | None:
-    """Inside quiet hours (store time): when sending may start; otherwise None."""
+def _quiet_until_in(zone: ZoneInfo, now: datetime) -> datetime | None:
     settings = get_settings()
-    local = now.astimezone(_store_zone(session, member))
+    local = now.astimezone(zone)
     start, end = settings.quiet_start_hour, settings.quiet_end_hour
     quiet = (local.hour >= start or local.hour < end) if start > end else start <= local.hour < end
     if not quiet:
@@ -78,12 +91,12 @@ def marketing_counts(session: Session, member_ids: Iterable[int], now: datetime)
     ids = list(member_ids)
     since = now - timedelta(days=get_settings().marketing_cap_days)
     counts: dict[int, int] = {}
-    for start in range(0, len(ids), 900):
+    for part in chunks(ids):
         counts.update(
             session.exec(
                 select(OutboxMessage.member_id, func.count())
                 .where(
-                    col(OutboxMessage.member_id).in_(ids[start : start + 900]),
+                    col(OutboxMessage.member_id).in_(part),
                     col(OutboxMessage.marketing).is_(True),
                     col(OutboxMessage.status).in_([MessageStatus.QUEUED, MessageStatus.SENT]),
                     OutboxMessage.created_at >= since,

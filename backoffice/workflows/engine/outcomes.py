@@ -3,12 +3,13 @@ backoff, all in bulk statements for the wave."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import insert, literal, update
 from sqlmodel import Session, col, select
 
 from backoffice.models import (
@@ -17,10 +18,12 @@ from backoffice.models import (
     StepStatus,
     WorkflowRun,
 )
+from backoffice.services.batching import chunks
 from backoffice.settings import get_settings
 from backoffice.workflows.engine.runs import CompiledVersion
 from backoffice.workflows.nodes import Outcome
 from backoffice.workflows.schema import NodeSpec
+from backoffice.workflows.steps import RunState
 
 MAX_ATTEMPTS = 3
 
@@ -33,22 +36,24 @@ class WaveReport:
 
 
 def retrying_steps(session: Session, run_ids: list[int]) -> dict[tuple[int, int], StepExecution]:
-    return {
-        (s.run_id, s.seq): s
-        for s in session.exec(
+    """The steps of these runs that failed and wait for another attempt."""
+    found: dict[tuple[int, int], StepExecution] = {}
+    for part in chunks(run_ids):
+        for step in session.exec(
             select(StepExecution).where(
-                col(StepExecution.run_id).in_(run_ids or [-1]),
+                col(StepExecution.run_id).in_(part),
                 StepExecution.status == StepStatus.RETRYING,
             )
-        ).all()
-    }
+        ).all():
+            found[(step.run_id, step.seq)] = step
+    return found
 
 
 def apply_outcomes(
     session: Session,
     plan: CompiledVersion,
     node: NodeSpec,
-    group: list[WorkflowRun],
+    group: list[RunState],
     seqs: list[int],
     outcomes: list[Outcome | Exception],
     failed_steps: dict[tuple[int, int], StepExecution],
@@ -110,31 +115,71 @@ def apply_outcomes(
 
 
 RUN_FIELDS = ("status", "cursor", "steps", "wake_at", "error", "finished_at")
+STEP_FIELDS: tuple[str, ...] = (
+    "node_id",
+    "node_type",
+    "status",
+    "attempt",
+    "handle",
+    "input",
+    "output",
+)
+STEP_FIELDS += ("error", "started_at", "finished_at")
 
 
-def save_wave(
-    session: Session, runs: Sequence[WorkflowRun], new_steps: list[dict[str, Any]]
-) -> None:
+def save_wave(session: Session, runs: Sequence[RunState], new_steps: list[dict[str, Any]]) -> None:
+    """The wave's step rows, then its runs, in grouped statements: the runs of one node
+    share their step (same node, output, handle) and their next state, so a batch of a
+    thousand runs is a handful of INSERT … SELECT and UPDATE … WHERE id IN (…)."""
     if new_steps:
-        session.execute(
-            insert(StepExecution.__table__),  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-            new_steps,
-        )
+        _insert_steps(session, new_steps)
     _save_runs(session, runs)
 
 
-def _save_runs(session: Session, runs: Sequence[WorkflowRun]) -> None:
-    """One executemany UPDATE for the wave's runs (they were detached from the session, so the
-    ORM does not write them row by row as well)."""
-    if not runs:
-        return
+def _insert_steps(session: Session, new_steps: list[dict[str, Any]]) -> None:
+    table = StepExecution.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    runs = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for step in new_steps:
+        groups.setdefault(_same_step(step), []).append(step)
+    for steps in groups.values():
+        first = steps[0]
+        values = [literal(first["seq"], table.c.seq.type)]
+        values += [literal(first[f], table.c[f].type) for f in STEP_FIELDS]
+        for part in chunks([s["run_id"] for s in steps]):
+            session.execute(
+                insert(table).from_select(
+                    ["run_id", "seq", *STEP_FIELDS],
+                    select(runs.c.id, *values).where(runs.c.id.in_(part)),
+                )
+            )
+
+
+def _same_step(step: dict[str, Any]) -> Any:
+    """What the steps of one group share (everything but the run): plain outputs compare as
+    tuples, anything nested as its JSON."""
+    flat = [step["seq"]] + [step[f] for f in STEP_FIELDS if f not in ("input", "output")]
+    key = (*flat, *sorted(step["input"].items()), None, *sorted(step["output"].items()))
+    try:
+        hash(key)
+    except TypeError:  # a list or a dict inside the output
+        return json.dumps([step[f] for f in ("seq", *STEP_FIELDS)], default=str, sort_keys=True)
+    return key
+
+
+def _save_runs(session: Session, runs: Sequence[RunState]) -> None:
+    """One UPDATE per distinct new state (status, cursor, steps, …) and slice of ids."""
     table = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
-    session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("rid"))
-        .values(**{f: bindparam(f) for f in RUN_FIELDS}),
-        [{"rid": r.id, **{f: getattr(r, f) for f in RUN_FIELDS}} for r in runs],
-    )
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for run in runs:
+        groups.setdefault(tuple(getattr(run, f) for f in RUN_FIELDS), []).append(run.id)
+    for state, ids in groups.items():
+        for part in chunks(ids):
+            session.connection().execute(
+                update(table)
+                .where(table.c.id.in_(part))
+                .values(dict(zip(RUN_FIELDS, state, strict=True)))
+            )
 
 
 def retry_delays() -> list[timedelta]:
@@ -144,14 +189,14 @@ def retry_delays() -> list[timedelta]:
     ]
 
 
-def finish(run: WorkflowRun, status: RunStatus, now: datetime, report: WaveReport) -> None:
+def finish(run: RunState, status: RunStatus, now: datetime, report: WaveReport) -> None:
     run.status, run.finished_at, run.wake_at = status, now, None
     report.finished += 1
 
 
 def _failed(
     session: Session,
-    run: WorkflowRun,
+    run: RunState,
     node: NodeSpec,
     seq: int,
     exc: Exception,

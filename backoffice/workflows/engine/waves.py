@@ -22,6 +22,7 @@ from backoffice.models import (
     WorkflowRun,
 )
 from backoffice.models.base import utcnow
+from backoffice.services.batching import chunks
 from backoffice.workflows.engine.outcomes import (
     WaveReport,
     apply_outcomes,
@@ -31,6 +32,7 @@ from backoffice.workflows.engine.outcomes import (
 )
 from backoffice.workflows.engine.runs import compiled
 from backoffice.workflows.nodes import REGISTRY, Context, NodeType, Outcome
+from backoffice.workflows.steps import RUN_COLUMNS, RunState
 
 MAX_WAVES = 100
 WakeLater = Callable[[int, datetime], None]
@@ -111,11 +113,7 @@ def apply_calls(
     """Record the calls' outcomes like any step's, for runs still standing where the call
     was prepared (a run another worker moved on meanwhile keeps what that worker did)."""
     by_run = {call.run_id: (call, outcome) for call, outcome in answered}
-    runs = session.exec(
-        select(WorkflowRun).where(col(WorkflowRun.id).in_(sorted(by_run))).with_for_update()
-    ).all()
-    for run in runs:
-        session.expunge(run)
+    runs = lock_runs(session, sorted(by_run))
     failed_steps = retrying_steps(session, [r.id or 0 for r in runs])
     still: set[int] = set()
     new_steps: list[dict[str, Any]] = []
@@ -147,6 +145,20 @@ def apply_calls(
     return still
 
 
+def lock_runs(session: Session, run_ids: list[int]) -> list[RunState]:
+    """These runs, locked until the wave commits (PostgreSQL row locks; SQLite's writer holds
+    the database), as plain values: the wave writes them back in grouped UPDATEs."""
+    table = WorkflowRun.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack __table__
+    columns = [table.c[name] for name in RUN_COLUMNS]
+    runs: list[RunState] = []
+    for part in chunks(run_ids):
+        rows = session.execute(
+            select(*columns).where(table.c.id.in_(part)).order_by(table.c.id).with_for_update()
+        )
+        runs += [RunState(*row) for row in rows]
+    return runs
+
+
 def _wave(
     session: Session,
     pending: set[int],
@@ -154,12 +166,8 @@ def _wave(
     report: WaveReport,
     members: dict[int, Member],
 ) -> tuple[set[int], list[Call]]:
-    runs = session.exec(
-        select(WorkflowRun).where(col(WorkflowRun.id).in_(sorted(pending))).with_for_update()
-    ).all()
-    for run in runs:  # plain objects from here on; _save_runs writes them back in bulk
-        session.expunge(run)
-    groups: dict[tuple[int, int, str], list[WorkflowRun]] = defaultdict(list)
+    runs = lock_runs(session, sorted(pending))
+    groups: dict[tuple[int, int, str], list[RunState]] = defaultdict(list)
     for run in runs:
         if run.status == RunStatus.WAITING and run.wake_at and run.wake_at <= now:
             run.status = RunStatus.RUNNING
@@ -168,12 +176,9 @@ def _wave(
         if run.status == RunStatus.RUNNING:
             groups[(run.workflow_id, run.version, run.cursor)].append(run)
     missing = [r.member_id for r in runs if r.member_id not in members]
-    if missing:
+    for part in chunks(missing):
         members.update(
-            {
-                m.id or 0: m
-                for m in session.exec(select(Member).where(col(Member.id).in_(missing))).all()
-            }
+            {m.id or 0: m for m in session.exec(select(Member).where(col(Member.id).in_(part)))}
         )
     workflows = {
         w.id: w

@@ -77,38 +77,17 @@ class GrantPoints(NodeType):
         return t("node.grant_points.summary", points=config.points)
 
     def execute(self, ctx: Context, config: PointsConfig) -> Outcome:
-        if ctx.dry_run:
-            return Outcome(output={"would_grant": config.points})
-        if not _done(ctx, PointsEntry.cause_id):
-            points.credit(
-                ctx.session,
-                ctx.member.id or 0,
-                config.points,
-                PointsKind.EARN,
-                cause_type="workflow",
-                cause_id=ctx.key,
-                note=config.note,
-                store_id=ctx.member.home_store_id,
-            )
-        return Outcome(output={"granted": config.points})
+        return _grant_many([ctx], config)[0]
 
 
 def _grant_many(ctxs: list[Context], config: PointsConfig) -> list[Outcome]:
+    """One member or a batch, one path: the ledger's unique workflow cause keeps each
+    step's grant single however often the step runs."""
     if ctxs[0].dry_run:
         return [Outcome(output={"would_grant": config.points}) for _ in ctxs]
-    session = ctxs[0].session
-    done = set(
-        session.exec(
-            select(PointsEntry.cause_id).where(
-                PointsEntry.cause_type == "workflow",
-                col(PointsEntry.cause_id).in_([c.key for c in ctxs]),
-            )
-        ).all()
-    )
-    todo = [c for c in ctxs if c.key not in done]
     points.credit_many(
-        session,
-        [(c.member.id or 0, c.member.home_store_id, c.key) for c in todo],
+        ctxs[0].session,
+        [(c.member.id or 0, c.member.home_store_id, c.key) for c in ctxs],
         config.points,
         PointsKind.EARN,
         cause_type="workflow",
