@@ -2,7 +2,7 @@
 campaign's bulk grant inserts with ON CONFLICT DO NOTHING and a re-run never credits twice
 
 Revision ID: 0017_b_points_workflow_key
-Revises: 0016_operations
+Revises: 0017_visit_cards
 Create Date: 2026-12-07 15:20:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_b_points_workflow_key"
-down_revision: str | None = "0016_operations"
+down_revision: str | None = "0017_visit_cards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

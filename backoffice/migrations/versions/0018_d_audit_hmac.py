@@ -2,7 +2,7 @@
 audit key (outside the database), recorded as its own audit entry
 
 Revision ID: 0018_d_audit_hmac
-Revises: 0016_operations
+Revises: 0017_b_points_workflow_key
 Create Date: 2026-12-07 15:20:00.000000
 """
 
@@ -16,7 +16,7 @@ from backoffice.models.base import utcnow
 from backoffice.services.org.audit_chain import GENESIS, audit_key, entry_mac, plain_hash
 
 revision: str = "0018_d_audit_hmac"
-down_revision: str | None = "0016_operations"
+down_revision: str | None = "0017_b_points_workflow_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
