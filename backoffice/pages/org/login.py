@@ -236,6 +236,65 @@ def second_step() -> rx.Component:
     )
 
 
+def _password_form() -> rx.Component:
+    """The first step: login (username or phone), password, remember me."""
+    return rx.form(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("gem", size=28, color="var(--accent-9)"),
+                rx.vstack(
+                    rx.heading(tr("app.name"), size="5"),
+                    rx.text(tr("app.tagline"), size="1", color_scheme="gray"),
+                    spacing="0",
+                ),
+                align="center",
+            ),
+            rx.heading(tr("login.title"), size="4", padding_top="8px"),
+            labelled(
+                tr("login.login"),
+                rx.input(
+                    name="login",
+                    id="login",
+                    auto_complete="username",
+                    auto_focus=True,
+                    required=True,
+                    size="3",
+                ),
+            ),
+            labelled(
+                tr("login.password"),
+                rx.input(
+                    name="password",
+                    id="password",
+                    type="password",
+                    auto_complete="current-password",
+                    required=True,
+                    size="3",
+                ),
+            ),
+            rx.hstack(
+                rx.checkbox(name="remember", id="remember"),
+                rx.text(tr("login.remember"), size="2"),
+                align="center",
+            ),
+            rx.cond(
+                LoginState.error != "",
+                rx.callout(
+                    LoginState.error,
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    id="login-error",
+                ),
+            ),
+            rx.button(tr("login.submit"), type="submit", size="3", width="100%", id="sign-in"),
+            spacing="3",
+            align="stretch",
+        ),
+        on_submit=LoginState.submit,
+        reset_on_submit=False,
+    )
+
+
 @rx.page(route="/login", title="Sign in · Back-office", on_load=LoginState.open_login)
 def login_page() -> rx.Component:
     return rx.center(
@@ -244,63 +303,7 @@ def login_page() -> rx.Component:
             rx.cond(
                 LoginState.step != "",
                 second_step(),
-                rx.form(
-                    rx.vstack(
-                        rx.hstack(
-                            rx.icon("gem", size=28, color="var(--accent-9)"),
-                            rx.vstack(
-                                rx.heading(tr("app.name"), size="5"),
-                                rx.text(tr("app.tagline"), size="1", color_scheme="gray"),
-                                spacing="0",
-                            ),
-                            align="center",
-                        ),
-                        rx.heading(tr("login.title"), size="4", padding_top="8px"),
-                        labelled(
-                            tr("login.login"),
-                            rx.input(
-                                name="login",
-                                id="login",
-                                auto_complete="username",
-                                auto_focus=True,
-                                required=True,
-                                size="3",
-                            ),
-                        ),
-                        labelled(
-                            tr("login.password"),
-                            rx.input(
-                                name="password",
-                                id="password",
-                                type="password",
-                                auto_complete="current-password",
-                                required=True,
-                                size="3",
-                            ),
-                        ),
-                        rx.hstack(
-                            rx.checkbox(name="remember", id="remember"),
-                            rx.text(tr("login.remember"), size="2"),
-                            align="center",
-                        ),
-                        rx.cond(
-                            LoginState.error != "",
-                            rx.callout(
-                                LoginState.error,
-                                icon="triangle-alert",
-                                color_scheme="red",
-                                id="login-error",
-                            ),
-                        ),
-                        rx.button(
-                            tr("login.submit"), type="submit", size="3", width="100%", id="sign-in"
-                        ),
-                        spacing="3",
-                        align="stretch",
-                    ),
-                    on_submit=LoginState.submit,
-                    reset_on_submit=False,
-                ),
+                _password_form(),
             ),
             rx.hstack(rx.spacer(), language_switch(), width="100%", padding_top="12px"),
             width="380px",
