@@ -410,7 +410,29 @@ def seed_demo(
 
     spread_sales_history(session)
     seed_member_portal(session)
+    seed_visit_cards(session, admin)
     return admin
+
+
+def seed_visit_cards(session: Session, admin: Actor) -> None:
+    """Two card products, and the portal's demo member holding a 10-visit card with two
+    visits used, so the member page, the portal and /settings/cards show something real."""
+    from backoffice.models import Member
+    from backoffice.services.loyalty.card_products import ProductInput, create_card_product
+    from backoffice.services.loyalty.visit_cards import redeem_visit, sell_visit_card
+
+    ten = create_card_product(
+        session,
+        admin,
+        ProductInput("洗剪吹 10 次卡", 88_000, 365, visits=10, services=("洗剪吹",)),
+    )
+    create_card_product(session, admin, ProductInput("健身月卡", 30_000, 30))
+    member = session.exec(select(Member).where(Member.member_no == DEMO_MEMBER_NO)).first()
+    if member is None:
+        return
+    card = sell_visit_card(session, admin, member.home_store_id, ten.id or 0, member_id=member.id)
+    for _ in range(2):
+        redeem_visit(session, admin, member.home_store_id, card.id or 0, member_id=member.id)
 
 
 DEMO_MEMBER_NO = "M00000001"
