@@ -52,6 +52,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # member portal
     "portal.name": ("会员中心", "Member centre"),
+    "portal.counter_code": ("验证码", "Code"),
     "portal.tagline": (
         "积分、储值、优惠券，一手掌握",
         "Points, balance and coupons in your pocket",

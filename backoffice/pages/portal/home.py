@@ -26,6 +26,7 @@ class MemberHomeState(MemberSessionState):
     member_no: str = ""
     store_name: str = ""
     qr: str = ""
+    counter_code: str = ""  # read out at another store's till; changes every 5 minutes
     tier_name: str = ""
     next_line: str = ""
     progress: int = 0
@@ -110,6 +111,7 @@ class MemberHomeState(MemberSessionState):
             card.store_name,
             card.qr,
         )
+        self.counter_code = f"{card.counter_code[:3]} {card.counter_code[3:]}"
         p = view.progress
         self.tier_name = p.tier.name if p.tier else self._tr("loyalty.no_tier")
         if p.next_tier is None:
@@ -213,6 +215,20 @@ def member_card() -> rx.Component:
             rx.vstack(
                 rx.cond(S.qr != "", rx.image(src=S.qr, width="112px", id="m-qr", alt="QR")),
                 rx.text(mtr("portal.card_hint"), size="1", color_scheme="gray"),
+                rx.hstack(
+                    rx.text(mtr("portal.counter_code"), size="1", color_scheme="gray"),
+                    rx.code(S.counter_code, size="2", id="m-counter-code"),
+                    rx.icon_button(
+                        rx.icon("refresh-cw", size=12),
+                        size="1",
+                        variant="ghost",
+                        on_click=S.open_home,
+                        id="m-code-refresh",
+                        aria_label="refresh",
+                    ),
+                    spacing="1",
+                    align="center",
+                ),
                 align="center",
                 spacing="1",
                 max_width="130px",
