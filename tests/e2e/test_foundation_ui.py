@@ -82,7 +82,7 @@ def test_reception_creates_and_edits_member_with_custom_field(page):
     page.wait_for_url("**/member?id=*")
     expect(page.locator(".custom-value").first).to_have_text("wx_test_02")
     first_event = page.locator(".timeline-item").first
-    expect(first_event).to_contain_text("custom.wechat: wx_test_01 → wx_test_02")
+    expect(first_event).to_contain_text("微信号 WeChat：wx_test_01 → wx_test_02")  # as a sentence
     # Reception sees the phone masked even on the member's own page.
     assert re.fullmatch(r"\d{3}\*{4}\d{4}", page.inner_text("#member-phone"))
     shot(page, "member-timeline")
