@@ -76,8 +76,11 @@ def _at(when: datetime):  # noqa: ANN202
 
 
 def test_one_scheduler_leads_the_other_stands_by_then_takes_over(chain_db, redis):
-    first = Scheduler(redis, chain_db, clock=_at(T0), lease_seconds=2)
-    second = Scheduler(redis, chain_db, clock=_at(T0), lease_seconds=2)
+    # A lease far longer than a pass: on a loaded machine a 2 s lease ran out during the
+    # leader's first pass and the standby rightly took over. Hand-over is tested by resign()
+    # here and by an expired lease in the next test.
+    first = Scheduler(redis, chain_db, clock=_at(T0), lease_seconds=60)
+    second = Scheduler(redis, chain_db, clock=_at(T0), lease_seconds=60)
     assert first.one_pass().leader
     assert not second.one_pass().leader
     assert first.one_pass().leader  # renews its own lease
