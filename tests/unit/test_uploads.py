@@ -75,8 +75,10 @@ def test_discard_deletes_only_inside_the_upload_folder(tmp_path_factory):
 def test_the_sweep_deletes_uploads_older_than_the_max_age():
     old = uploads.save_upload(io.BytesIO(b"old"), 3)
     new = uploads.save_upload(io.BytesIO(b"new"), 3)
-    long_ago = time.time() - uploads.UPLOAD_MAX_AGE.total_seconds() - 60
+    now = time.time()  # the suite's clock, not the file system's (TEST_NOW moves it)
+    long_ago = now - uploads.UPLOAD_MAX_AGE.total_seconds() - 60
     os.utime(old, (long_ago, long_ago))
+    os.utime(new, (now, now))
     assert uploads.sweep_uploads() == 1
     assert files() == [new.name]
 
