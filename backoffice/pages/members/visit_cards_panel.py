@@ -14,7 +14,7 @@ from backoffice.components.dialogs import confirm_dialog
 from backoffice.components.fields import labelled
 from backoffice.components.tables import Column, data_table
 from backoffice.db import retry_conflicts, session_scope
-from backoffice.errors import DomainError, ValidationFailed
+from backoffice.errors import DomainError, PermissionDenied, ValidationFailed
 from backoffice.i18n import format_day, format_money
 from backoffice.pages.members.detail import MemberDetailState
 from backoffice.pages.session import SignedOut, tr
@@ -45,7 +45,10 @@ class VisitCardsState(MemberDetailState):
                 actor = self._actor(session)
                 rows = cards_of_member(session, actor, self.member_id)
                 store = counter_store(session, actor, self.member_id)
-                products = products_for_sale(session, store) if actor.can("sales.create") else []
+                try:
+                    products = products_for_sale(session, actor, store)
+                except PermissionDenied:  # may look, not sell
+                    products = []
         except (SignedOut, DomainError):
             self.cards = []
             return None

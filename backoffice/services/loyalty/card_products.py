@@ -94,8 +94,10 @@ def set_card_product_active(
     return product
 
 
-def products_for_sale(session: Session, store_id: int) -> list[CardProduct]:
-    """Active products a store may sell (those listing it, or listing no store)."""
+def products_for_sale(session: Session, actor: Actor, store_id: int) -> list[CardProduct]:
+    """Active products a store may sell (those listing it, or listing no store), for a
+    clerk who may check out at that store."""
+    require(actor, "sales.create", store_id)
     rows = session.exec(
         select(CardProduct).where(col(CardProduct.active).is_(True)).order_by(CardProduct.name)
     ).all()
